@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: MIT
+#
+# Top-level build.  Everything lands in build/: programs in build/bin,
+# libraries in build/lib, test programs in build/tests, objects in build/obj.
+#
+#   make               library (shared + static), handshaked, tools
+#   make kmod          the out-of-tree module, against the VM kernel's headers
+#   make test          install what is missing, build, run every test tier
+#   make demo          install what is missing, build, run the demo
+#   make test-kernels  the VM tier on every kernel (6.1, 6.12, current)
+#   make install       PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=1    ASan + UBSan build
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+B ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes -Wvla -Wpointer-arith
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+PKGS := libnl-genl-3.0 liburing
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CPPFLAGS += -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
+	-Ilibktls/include
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+
+LIB_SRCS := $(wildcard libktls/src/*.c)
+LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj/pic/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/static/%.o)
+LIB_SO := $(B)/lib/libktls.so.$(VERSION)
+
+TOOLS := ktls-probe
+TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
+HSD_SRCS := $(wildcard handshaked/*.c)
+HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+# Syscalls a unit test fakes: WRAP_<test> lists them for -Wl,--wrap.
+WRAP_test_caps := socket setsockopt recv
+WRAP_test_sock := socket setsockopt
+HELPER_OBJS := $(B)/obj/static/tests/helpers.o
+
+# Libraries the programs link against the shared library through an
+# $ORIGIN rpath, so build/bin runs in place (and inside the VM).
+RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
+
+.PHONY: all lib tools kmod kmod-clean install clean test check demo \
+	test-kernels test-build deps unit lint
+.DEFAULT_GOAL := all
+
+# handshaked is built once it has sources.
+HSD_BIN := $(if $(HSD_SRCS),$(B)/bin/handshaked)
+
+all: lib tools $(HSD_BIN)
+
+lib: $(LIB_SO) $(B)/lib/libktls.a $(B)/lib/libktls.pc
+
+$(B)/obj/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden \
+		-DKTLS_BUILDING_LIB -c -o $@ $<
+
+$(B)/obj/static/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_SO): $(LIB_PIC_OBJS) libktls/libktls.map
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $(LIB_PIC_OBJS) $(LDFLAGS) \
+		-Wl,-soname,libktls.so.$(SOVERSION) \
+		-Wl,--version-script=libktls/libktls.map -Wl,-z,defs \
+		-Wl,-z,relro -Wl,-z,now $(PKG_LIBS)
+	ln -sf libktls.so.$(VERSION) $(B)/lib/libktls.so.$(SOVERSION)
+	ln -sf libktls.so.$(SOVERSION) $(B)/lib/libktls.so
+
+$(B)/lib/libktls.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The .pc file names the install paths, so install writes its own copy.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	-e 's|@REQUIRES@|$(PKGS)|'
+
+$(B)/lib/libktls.pc: libktls/libktls.pc.in Makefile
+	@mkdir -p $(@D)
+	$(PC_SED) $< > $@
+
+tools: $(TOOL_BINS)
+
+# Dependency files go under obj/, so build/bin and build/tests hold only
+# programs.
+$(B)/bin/%: libktls/tools/%.c $(LIB_SO)
+	@mkdir -p $(@D) $(B)/obj/bin
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
+		$(LDFLAGS) \
+		-L$(B)/lib -lktls $(RPATH)
+
+$(B)/bin/handshaked: $(HSD_OBJS) $(LIB_SO)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $(HSD_OBJS) $(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
+
+# Unit tests link the static objects, so they can reach internal functions.
+$(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS)
+	@mkdir -p $(@D) $(B)/obj/tests
+	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests $(ALL_CFLAGS) \
+		-MF $(B)/obj/tests/test_$*.d -MT $@ -o $@ $< \
+		$(LIB_OBJS) $(HELPER_OBJS) $(LDFLAGS) \
+		$(foreach f,$(WRAP_test_$*),-Wl,--wrap=$(f)) \
+		$(PKG_LIBS) $(CMOCKA_LIBS)
+
+unit: $(UNIT_BINS)
+
+# The kernel module is built against the headers of the VM's default
+# kernel unless KDIR names another tree.
+KDIR ?= $(shell tests/vm/kernel headers 6.12)
+kmod:
+	@kdir="$(KDIR)"; test -n "$$kdir" || \
+		{ echo "kmod: no kernel headers (set KDIR)" >&2; exit 1; }; \
+	$(MAKE) -C "$$kdir" M=$(CURDIR) modules
+	@mkdir -p $(B)/kmod
+	cp kmod-glue/ktlsx_glue.ko $(B)/kmod/
+
+kmod-clean:
+	-kdir="$(KDIR)"; $(MAKE) -C "$$kdir" M=$(CURDIR) clean
+
+# --- the two commands of the README, and their parts ----------------------
+
+deps:
+	@tests/deps
+
+# What the tests run: the normal build with -Werror, the module, and an
+# ASan + UBSan build of the tools and unit tests in build/asan.
+test-build: deps
+	@$(MAKE) --no-print-directory WERROR=1 all unit kmod
+	@$(MAKE) --no-print-directory WERROR=1 B=$(B)/asan SANITIZE=1 tools unit
+
+test check: test-build
+	@tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@echo "=== this machine's kernel ($$(uname -r)):"
+	@$(B)/bin/ktls-probe || true
+	@echo
+	@echo "=== inside the VM (kernel $${KTLS_VM_KERNEL:-6.12}):"
+	@tests/vm/run -- $(B)/bin/ktls-probe
+
+test-kernels: test-build
+	@tests/vm/test-kernels
+
+# Static analysis: cppcheck over every C file of ours but the module's.
+lint:
+	cppcheck -q --error-exitcode=1 --enable=warning,portability,performance \
+		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
+		-Ilibktls/include -Ilibktls/src -Itests \
+		libktls/src libktls/tools handshaked tests/unit tests/helpers.c
+
+# --- install ----------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 libktls/include/ktls.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libktls.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libktls.so.$(SOVERSION)
+	ln -sf libktls.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libktls.so
+	install -m 644 $(B)/lib/libktls.a $(DESTDIR)$(LIBDIR)/
+	$(PC_SED) libktls/libktls.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libktls.pc
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/bin/handshaked $(DESTDIR)$(SBINDIR)/
+	cp -P libktls/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	cp -P libktls/man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	cp -P handshaked/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -rf $(B)
+	rm -f kmod-glue/*.o kmod-glue/*.ko kmod-glue/*.mod kmod-glue/*.mod.c \
+		kmod-glue/.*.cmd kmod-glue/modules.order Module.symvers \
+		modules.order .*.cmd
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cipher.c - the table of ciphers the kernel offloads, and the one place
+ * that knows how a struct tls12_crypto_info_* is laid out.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "ktls_int.h"
+
+#define FIELD_SIZE(type, field) sizeof(((type *)NULL)->field)
+
+/*
+ * The table's sizes are the <linux/tls.h> macros; check that the kernel's
+ * structs agree with them and with the nonce and rec_seq sizes the rest of
+ * libktls assumes.
+ */
+#define KTLS_ASSERT_LAYOUT(type, PFX)					\
+	_Static_assert(FIELD_SIZE(type, key) == PFX##_KEY_SIZE,		\
+		       #type " key size");				\
+	_Static_assert(FIELD_SIZE(type, iv) == PFX##_IV_SIZE,		\
+		       #type " iv size");				\
+	_Static_assert(FIELD_SIZE(type, salt) == PFX##_SALT_SIZE,	\
+		       #type " salt size");				\
+	_Static_assert(FIELD_SIZE(type, rec_seq) == PFX##_REC_SEQ_SIZE,	\
+		       #type " rec_seq size");				\
+	_Static_assert(PFX##_KEY_SIZE <= KTLS_MAX_KEY_SIZE,		\
+		       #type " key fits KTLS_MAX_KEY_SIZE");		\
+	_Static_assert(PFX##_SALT_SIZE + PFX##_IV_SIZE == KTLS_NONCE_SIZE, \
+		       #type " nonce is KTLS_NONCE_SIZE");		\
+	_Static_assert(PFX##_REC_SEQ_SIZE == KTLS_REC_SEQ_SIZE,		\
+		       #type " rec_seq is KTLS_REC_SEQ_SIZE");		\
+	_Static_assert(sizeof(type) <= sizeof(union ktls_crypto_info),	\
+		       #type " fits union ktls_crypto_info");		\
+	_Static_assert(sizeof(type) <= UINT16_MAX, #type " size fits")
+
+KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_aes_gcm_128,
+		   TLS_CIPHER_AES_GCM_128);
+KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_aes_gcm_256,
+		   TLS_CIPHER_AES_GCM_256);
+KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_aes_ccm_128,
+		   TLS_CIPHER_AES_CCM_128);
+KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
+		   TLS_CIPHER_CHACHA20_POLY1305);
+
+#define KTLS_CIPHER(enumval, str, type, PFX, s13, s12_ecdsa, s12_rsa)	\
+	[enumval] = {							\
+		.cipher = enumval,					\
+		.name = str,						\
+		.cipher_type = PFX,					\
+		.key_size = PFX##_KEY_SIZE,				\
+		.iv_size = PFX##_IV_SIZE,				\
+		.salt_size = PFX##_SALT_SIZE,				\
+		.rec_seq_size = PFX##_REC_SEQ_SIZE,			\
+		.tag_size = PFX##_TAG_SIZE,				\
+		.key_offset = offsetof(type, key),			\
+		.iv_offset = offsetof(type, iv),			\
+		.salt_offset = offsetof(type, salt),			\
+		.rec_seq_offset = offsetof(type, rec_seq),		\
+		.crypto_info_size = sizeof(type),			\
+		.tls13_suite = s13,					\
+		.tls12_ecdhe_ecdsa_suite = s12_ecdsa,			\
+		.tls12_ecdhe_rsa_suite = s12_rsa,			\
+	}
+
+/*
+ * Indexed by enum ktls_cipher.  TLS 1.2 suites: RFC 5289 (GCM), RFC 7251
+ * (CCM, ECDSA only) and RFC 7905 (ChaCha20-Poly1305); TLS 1.3: RFC 8446.
+ */
+static const struct ktls_cipher_desc ktls_ciphers[] = {
+	KTLS_CIPHER(KTLS_CIPHER_AES_128_GCM, "AES-128-GCM",
+		    struct tls12_crypto_info_aes_gcm_128,
+		    TLS_CIPHER_AES_GCM_128, 0x1301, 0xc02b, 0xc02f),
+	KTLS_CIPHER(KTLS_CIPHER_AES_256_GCM, "AES-256-GCM",
+		    struct tls12_crypto_info_aes_gcm_256,
+		    TLS_CIPHER_AES_GCM_256, 0x1302, 0xc02c, 0xc030),
+	KTLS_CIPHER(KTLS_CIPHER_AES_128_CCM, "AES-128-CCM",
+		    struct tls12_crypto_info_aes_ccm_128,
+		    TLS_CIPHER_AES_CCM_128, 0x1304, 0xc0ac, 0),
+	KTLS_CIPHER(KTLS_CIPHER_CHACHA20_POLY1305, "CHACHA20-POLY1305",
+		    struct tls12_crypto_info_chacha20_poly1305,
+		    TLS_CIPHER_CHACHA20_POLY1305, 0x1303, 0xcca9, 0xcca8),
+};
+
+const struct ktls_cipher_desc *ktls_cipher_desc(enum ktls_cipher cipher)
+{
+	size_t i = (size_t)cipher;
+
+	if (i >= sizeof(ktls_ciphers) / sizeof(ktls_ciphers[0]))
+		return NULL;
+	if (!ktls_ciphers[i].name)
+		return NULL;
+	return &ktls_ciphers[i];
+}
+
+const char *ktls_cipher_name(enum ktls_cipher cipher)
+{
+	const struct ktls_cipher_desc *desc = ktls_cipher_desc(cipher);
+
+	return desc ? desc->name : NULL;
+}
+
+/*
+ * Fill @ci for @cipher under TLS @version.
+ *
+ * @nonce is the full 12-byte write IV/nonce as TLS defines it: for TLS 1.3
+ * the traffic IV; for TLS 1.2 AES-GCM/CCM the 4-byte implicit IV followed
+ * by the 8-byte explicit nonce of the first record; for ChaCha20-Poly1305
+ * (both versions) the 12-byte IV.  The first salt_size bytes go to salt[]
+ * and the rest to iv[], which is exactly the kernel's split in every case.
+ * @rec_seq is the sequence number of the next record; it is stored
+ * big-endian.
+ *
+ * On success *@lenp is the length to pass to setsockopt().  On failure
+ * nothing has been copied and @ci is zeroed.  The caller wipes @ci
+ * (ktls_crypto_info_wipe(), or ktls_sock_set_crypto() which wipes it).
+ *
+ * Return: 0, or -EINVAL for an unknown version or cipher, or a key or nonce
+ * of the wrong length.
+ */
+int ktls_crypto_info_fill(union ktls_crypto_info *ci, size_t *lenp,
+			  uint16_t version, enum ktls_cipher cipher,
+			  const uint8_t *key, size_t key_len,
+			  const uint8_t *nonce, size_t nonce_len,
+			  uint64_t rec_seq)
+{
+	const struct ktls_cipher_desc *desc = ktls_cipher_desc(cipher);
+	unsigned char *base = (unsigned char *)ci;
+	int i;
+
+	explicit_bzero(ci, sizeof(*ci));
+
+	switch (version) {
+	case KTLS_TLS_1_2:
+	case KTLS_TLS_1_3:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!desc || !key || !nonce)
+		return -EINVAL;
+	if (key_len != desc->key_size ||
+	    nonce_len != (size_t)desc->salt_size + desc->iv_size)
+		return -EINVAL;
+
+	ci->info.version = version;
+	ci->info.cipher_type = desc->cipher_type;
+	memcpy(base + desc->key_offset, key, desc->key_size);
+	memcpy(base + desc->salt_offset, nonce, desc->salt_size);
+	memcpy(base + desc->iv_offset, nonce + desc->salt_size, desc->iv_size);
+	for (i = 0; i < desc->rec_seq_size; i++)
+		base[desc->rec_seq_offset + i] =
+			(unsigned char)(rec_seq >> (8 * (desc->rec_seq_size -
+							 1 - i)));
+	*lenp = desc->crypto_info_size;
+	return 0;
+}
+
+void ktls_crypto_info_wipe(union ktls_crypto_info *ci)
+{
+	explicit_bzero(ci, sizeof(*ci));
+}

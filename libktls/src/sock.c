@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sock.c - the socket calls kTLS is made of: a loopback TCP pair for
+ * probing, attaching the "tls" ULP and installing keys.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ktls_int.h"
+
+/*
+ * Build a connected loopback TCP pair: fds[0] is the connecting end, fds[1]
+ * the accepted one.  The ULP refuses UNIX sockets, hence TCP.  Both ends
+ * are blocking and close-on-exec.  If @whyp is not NULL, a failure sets it
+ * to a static sentence that names the call that failed.
+ *
+ * Return: 0, or the -errno of the socket call that failed (fds untouched).
+ */
+int ktls_tcp_pair(int fds[2], const char **whyp)
+{
+	struct sockaddr_in addr;
+	socklen_t len = sizeof(addr);
+	const char *why;
+	int lfd, cfd, afd;
+	int ret;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	addr.sin_port = 0;
+
+	why = "socket() failed: could not create a TCP socket";
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	why = "bind() to 127.0.0.1 failed: is the loopback interface up?";
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		ret = -errno;
+		goto err_close_listener;
+	}
+	why = "listen() failed on the loopback listener";
+	if (listen(lfd, 1) < 0) {
+		ret = -errno;
+		goto err_close_listener;
+	}
+	why = "getsockname() failed on the loopback listener";
+	if (getsockname(lfd, (struct sockaddr *)&addr, &len) < 0) {
+		ret = -errno;
+		goto err_close_listener;
+	}
+
+	why = "socket() failed: could not create a TCP socket";
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfd < 0) {
+		ret = -errno;
+		goto err_close_listener;
+	}
+	/* Loopback connect completes against the backlog before accept(). */
+	why = "connect() to 127.0.0.1 failed: is loopback up?";
+	if (connect(cfd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		ret = -errno;
+		goto err_close_client;
+	}
+	why = "accept() failed on the loopback listener";
+	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (afd < 0) {
+		ret = -errno;
+		goto err_close_client;
+	}
+
+	close(lfd);
+	fds[0] = cfd;
+	fds[1] = afd;
+	return 0;
+
+err_close_client:
+	close(cfd);
+err_close_listener:
+	close(lfd);
+err:
+	if (whyp)
+		*whyp = why;
+	return ret;
+}
+
+void ktls_close_pair(int fds[2])
+{
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	fds[0] = -1;
+	fds[1] = -1;
+}
+
+/*
+ * Attach the kernel's "tls" ULP to a connected TCP socket.
+ *
+ * Return: 0, or the -errno of setsockopt(): -ENOENT when the kernel has no
+ * TLS ULP, -EEXIST when a ULP is already attached, -ENOTCONN when the
+ * socket is not connected.
+ */
+int ktls_sock_attach_ulp(int fd)
+{
+	static const char ulp[] = "tls";
+
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, ulp, sizeof(ulp)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Install TLS_TX or TLS_RX keys from @ci (@len bytes, as returned by
+ * ktls_crypto_info_fill()).  @ci is wiped on every path.
+ *
+ * Return: 0, -EINVAL for an unknown @dir, or the -errno of setsockopt().
+ */
+int ktls_sock_set_crypto(int fd, enum ktls_dir dir,
+			 union ktls_crypto_info *ci, size_t len)
+{
+	int optname;
+	int ret = 0;
+
+	switch (dir) {
+	case KTLS_DIR_TX:
+		optname = TLS_TX;
+		break;
+	case KTLS_DIR_RX:
+		optname = TLS_RX;
+		break;
+	default:
+		ret = -EINVAL;
+		goto out_wipe;
+	}
+	if (len > sizeof(*ci)) {
+		ret = -EINVAL;
+		goto out_wipe;
+	}
+	if (setsockopt(fd, SOL_TLS, optname, ci, (socklen_t)len) < 0)
+		ret = -errno;
+out_wipe:
+	ktls_crypto_info_wipe(ci);
+	return ret;
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ktls-probe - report what the running kernel offers for kTLS.
+ *
+ * Exit status: 0 if kTLS is usable, 1 if it is not, 2 on a usage or
+ * internal error.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include <liburing.h>
+
+#include "ktls.h"
+
+#define EXIT_USABLE 0
+#define EXIT_UNUSABLE 1
+#define EXIT_ERROR 2
+
+static const struct {
+	uint16_t version;
+	const char *name;
+} versions[] = {
+	{ KTLS_TLS_1_2, "1.2" },
+	{ KTLS_TLS_1_3, "1.3" },
+};
+
+static const enum ktls_cipher ciphers[] = {
+	KTLS_CIPHER_AES_128_GCM,
+	KTLS_CIPHER_AES_256_GCM,
+	KTLS_CIPHER_AES_128_CCM,
+	KTLS_CIPHER_CHACHA20_POLY1305,
+};
+
+static const struct {
+	unsigned int opcode;
+	const char *name;
+} uring_ops[] = {
+	{ IORING_OP_SEND, "send" },
+	{ IORING_OP_RECV, "recv" },
+	{ IORING_OP_SENDMSG, "sendmsg" },
+	{ IORING_OP_RECVMSG, "recvmsg" },
+	{ IORING_OP_SPLICE, "splice" },
+	{ IORING_OP_SEND_ZC, "send_zc" },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [--json]\n"
+		"Probe the running kernel's kTLS support.\n"
+		"\n"
+		"  -j, --json     print one JSON object instead of a table\n"
+		"  -h, --help     print this help and exit\n"
+		"  -V, --version  print the version and exit\n"
+		"\n"
+		"Exit status: 0 kTLS usable, 1 kTLS not usable, 2 error.\n",
+		prog);
+}
+
+/* "ENOENT" for -ENOENT; a number for a value glibc does not name. */
+static const char *errname(int err, char *buf, size_t len)
+{
+	const char *name = strerrorname_np(err < 0 ? -err : err);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "E%d", err < 0 ? -err : err);
+	return buf;
+}
+
+/* "yes", or "no (reason)". */
+static void print_result(const char *label, int err)
+{
+	if (err == 0)
+		printf("%-20s yes\n", label);
+	else
+		printf("%-20s no (%s)\n", label, ktls_strerror(err));
+}
+
+/* One TX or RX cell, padded to @width (0: the last cell, no padding). */
+static void print_cell(int err, int width)
+{
+	char buf[64];
+
+	if (err == 0)
+		snprintf(buf, sizeof(buf), "yes");
+	else
+		snprintf(buf, sizeof(buf), "no (%s)", ktls_strerror(err));
+	printf("  %-*s", width, buf);
+}
+
+static void print_table(const struct ktls_caps *caps, const char *kernel)
+{
+	int ulp = ktls_caps_ulp(caps);
+	size_t v, c, o;
+	char buf[32];
+
+	printf("%-20s %s\n", "kernel", kernel);
+	printf("%-20s %s\n", "libktls", ktls_version());
+	if (ulp == 0)
+		printf("%-20s yes\n", "TLS ULP");
+	else
+		printf("%-20s no (%s: %s)\n", "TLS ULP",
+		       errname(ulp, buf, sizeof(buf)),
+		       ktls_caps_ulp_reason(caps));
+	printf("%-20s %s\n", "kTLS usable", ktls_caps_usable(caps) ?
+	       "yes" : "no");
+
+	printf("\n%-8s %-18s  %-30s  %s\n", "version", "cipher", "TX", "RX");
+	for (v = 0; v < ARRAY_SIZE(versions); v++) {
+		for (c = 0; c < ARRAY_SIZE(ciphers); c++) {
+			printf("TLS %-4s %-18s", versions[v].name,
+			       ktls_cipher_name(ciphers[c]));
+			print_cell(ktls_caps_cipher(caps, versions[v].version,
+						    ciphers[c], KTLS_DIR_TX),
+				   30);
+			print_cell(ktls_caps_cipher(caps, versions[v].version,
+						    ciphers[c], KTLS_DIR_RX),
+				   0);
+			printf("\n");
+		}
+	}
+
+	printf("\n%-20s %s\n", "rx_expect_no_pad",
+	       ktls_caps_rx_no_pad(caps) ? "yes" : "no");
+	print_result("rekey (TLS 1.3)", ktls_caps_rekey(caps));
+	print_result("handshake netlink", ktls_caps_handshake_netlink(caps));
+	print_result("io_uring", ktls_caps_io_uring(caps));
+	if (ktls_caps_io_uring(caps) == 0) {
+		printf("%-20s", "io_uring ops");
+		for (o = 0; o < ARRAY_SIZE(uring_ops); o++)
+			printf(" %s=%s", uring_ops[o].name,
+			       ktls_caps_io_uring_op(caps, uring_ops[o].opcode)
+			       ? "yes" : "no");
+		printf("\n");
+	}
+}
+
+static void json_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	putchar('"');
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+			break;
+		}
+	}
+	putchar('"');
+}
+
+static const char *json_bool(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* An error field: null when @err is 0, else its errno name. */
+static void json_error(int err)
+{
+	char buf[32];
+
+	if (err == 0)
+		fputs("null", stdout);
+	else
+		json_string(errname(err, buf, sizeof(buf)));
+}
+
+static void print_json(const struct ktls_caps *caps, const char *kernel)
+{
+	int ulp = ktls_caps_ulp(caps);
+	int uring = ktls_caps_io_uring(caps);
+	size_t v, c, o;
+	bool first = true;
+
+	fputs("{\"kernel\":", stdout);
+	json_string(kernel);
+	printf(",\"libktls\":");
+	json_string(ktls_version());
+	printf(",\"ktls_usable\":%s", json_bool(ktls_caps_usable(caps)));
+	printf(",\"ulp\":{\"available\":%s,\"error\":", json_bool(ulp == 0));
+	json_error(ulp);
+	fputs(",\"reason\":", stdout);
+	json_string(ktls_caps_ulp_reason(caps));
+	fputs("},\"ciphers\":[", stdout);
+	for (v = 0; v < ARRAY_SIZE(versions); v++) {
+		for (c = 0; c < ARRAY_SIZE(ciphers); c++) {
+			int tx = ktls_caps_cipher(caps, versions[v].version,
+						  ciphers[c], KTLS_DIR_TX);
+			int rx = ktls_caps_cipher(caps, versions[v].version,
+						  ciphers[c], KTLS_DIR_RX);
+
+			printf("%s{\"version\":", first ? "" : ",");
+			first = false;
+			json_string(versions[v].name);
+			fputs(",\"cipher\":", stdout);
+			json_string(ktls_cipher_name(ciphers[c]));
+			printf(",\"tx\":%s,\"rx\":%s,\"tx_error\":",
+			       json_bool(tx == 0), json_bool(rx == 0));
+			json_error(tx);
+			fputs(",\"rx_error\":", stdout);
+			json_error(rx);
+			putchar('}');
+		}
+	}
+	printf("],\"rx_expect_no_pad\":%s",
+	       json_bool(ktls_caps_rx_no_pad(caps)));
+	printf(",\"rekey\":{\"supported\":%s,\"error\":",
+	       json_bool(ktls_caps_rekey(caps) == 0));
+	json_error(ktls_caps_rekey(caps));
+	printf("},\"handshake_netlink\":%s",
+	       json_bool(ktls_caps_handshake_netlink(caps) == 0));
+	printf(",\"io_uring\":{\"available\":%s,\"error\":",
+	       json_bool(uring == 0));
+	json_error(uring);
+	fputs(",\"ops\":{", stdout);
+	for (o = 0; o < ARRAY_SIZE(uring_ops); o++) {
+		printf("%s", o ? "," : "");
+		json_string(uring_ops[o].name);
+		printf(":%s", json_bool(ktls_caps_io_uring_op(caps,
+						uring_ops[o].opcode)));
+	}
+	fputs("}}}\n", stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ktls_caps *caps;
+	struct utsname uts;
+	const char *kernel = "unknown";
+	bool json = false;
+	int status;
+	int opt;
+	int ret;
+
+	while ((opt = getopt_long(argc, argv, "jhV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return EXIT_USABLE;
+		case 'V':
+			printf("ktls-probe (libktls) %s\n", ktls_version());
+			return EXIT_USABLE;
+		default:
+			usage(stderr, argv[0]);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0],
+			argv[optind]);
+		usage(stderr, argv[0]);
+		return EXIT_ERROR;
+	}
+
+	if (uname(&uts) == 0)
+		kernel = uts.release;
+
+	ret = ktls_caps_probe(&caps);
+	if (ret < 0) {
+		fprintf(stderr, "%s: probe failed: %s\n", argv[0],
+			ktls_strerror(ret));
+		return EXIT_ERROR;
+	}
+
+	if (json)
+		print_json(caps, kernel);
+	else
+		print_table(caps, kernel);
+	status = ktls_caps_usable(caps) ? EXIT_USABLE : EXIT_UNUSABLE;
+	ktls_caps_free(caps);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: error writing output\n", argv[0]);
+		return EXIT_ERROR;
+	}
+	return status;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * helpers.h - small helpers shared by the unit and integration tests.
+ *
+ * Unit tests reach libktls's internal helpers (ktls_int.h) directly, such
+ * as ktls_tcp_pair() for a loopback TCP pair; what is here is what the
+ * library has no reason to contain.
+ *
+ * Test helpers use the th_ prefix.  Like the library, they return 0 (or a
+ * count) on success and a negative errno on failure.
+ */
+#ifndef KTLS_TESTS_HELPERS_H
+#define KTLS_TESTS_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ktls.h"
+
+/* Exit status of a standalone test program that skipped (as liburing). */
+#define TH_EXIT_SKIP 77
+
+/*
+ * th_hex_decode() - decode a hex string such as "9f02283b" into bytes
+ * @hex: an even number of hex digits, nothing else
+ * @out: where the bytes go
+ * @len: size of @out; the string must decode to exactly @len bytes
+ *
+ * Return: @len, or -EINVAL for a bad digit or a length that does not match.
+ */
+KTLS_MUST_CHECK int th_hex_decode(const char *hex, uint8_t *out, size_t len);
+
+/*
+ * th_count_fds() - how many file descriptors this process has open, to
+ * check that code under test closes what it opens
+ *
+ * Return: the count, or the -errno of opening /proc/self/fd.
+ */
+KTLS_MUST_CHECK int th_count_fds(void);
+
+#endif /* KTLS_TESTS_HELPERS_H */
