@@ -74,24 +74,32 @@ static const char *errname(int err, char *buf, size_t len)
 	return buf;
 }
 
-/* "yes", or "no (reason)". */
+/* "yes", or "no (ENAME: description)". */
 static void print_result(const char *label, int err)
 {
+	char buf[16];
+
 	if (err == 0)
 		printf("%-20s yes\n", label);
 	else
-		printf("%-20s no (%s)\n", label, ktls_strerror(err));
+		printf("%-20s no (%s: %s)\n", label,
+		       errname(err, buf, sizeof(buf)), ktls_strerror(err));
 }
 
-/* One TX or RX cell, padded to @width (0: the last cell, no padding). */
+/*
+ * One TX or RX cell, padded to @width (0: the last cell, no padding):
+ * "yes" or "no (ENAME)"; the man page and the ULP line say what names mean.
+ */
 static void print_cell(int err, int width)
 {
+	char name[16];
 	char buf[64];
 
 	if (err == 0)
 		snprintf(buf, sizeof(buf), "yes");
 	else
-		snprintf(buf, sizeof(buf), "no (%s)", ktls_strerror(err));
+		snprintf(buf, sizeof(buf), "no (%s)",
+			 errname(err, name, sizeof(name)));
 	printf("  %-*s", width, buf);
 }
 
