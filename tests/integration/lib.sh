@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+#
+# lib.sh - what the integration scripts share: result counting in one
+# format, "ok - NAME", "FAIL - NAME: why", "skip - NAME: why", closed by
+# "NAME: N passed, N failed, N skipped".
+
+T_PASS=0
+T_FAIL=0
+T_SKIP=0
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$TOP/build/bin
+
+t_ok() { echo "ok - $1"; T_PASS=$((T_PASS + 1)); }
+t_fail() { echo "FAIL - $1${2:+: $2}"; T_FAIL=$((T_FAIL + 1)); }
+t_skip() { echo "skip - $1: $2"; T_SKIP=$((T_SKIP + 1)); }
+
+# t_check NAME COMMAND...: one check that passes when COMMAND succeeds.
+t_check() {
+	local name=$1
+	shift
+	if "$@"; then
+		t_ok "$name"
+	else
+		t_fail "$name"
+	fi
+}
+
+# t_summary TIER: the closing line; the status says whether all passed.
+t_summary() {
+	echo "$1: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+# Kernel release as a comparable number: 6.12.117 -> 6012117.
+kernel_number() {
+	local r=${1:-$(uname -r)}
+	r=${r%%[-+]*}
+	awk -F. '{ printf "%d\n", $1 * 1000000 + $2 * 1000 + $3 }' <<< "$r"
+}
+
+# Sanitizer and valgrind settings: a report makes the run fail.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=97
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
+VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+
+REPORT='ERROR: (Address|Leak)Sanitizer|runtime error:|==[0-9]+== '
+
+# run_clean NAME COMMAND...: passes when COMMAND exits 0 (or 1 for
+# ktls-probe on a kernel without kTLS, with ALLOW1=1 set) and printed no
+# sanitizer or valgrind report.
+run_clean() {
+	local name=$1 rc log
+	shift
+	log=$(mktemp)
+	"$@" > /dev/null 2> "$log"
+	rc=$?
+	if [ "$rc" -eq 0 ] || { [ "$rc" -eq 1 ] && [ "${ALLOW1:-0}" = 1 ]; }; then
+		if grep -qE "$REPORT" "$log"; then
+			t_fail "$name" "$(grep -m 3 -E "$REPORT" "$log")"
+		else
+			t_ok "$name"
+		fi
+	else
+		t_fail "$name" "exit $rc: $(tail -n 5 "$log")"
+	fi
+	rm -f "$log"
+}
