@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -49,4 +50,11 @@ int th_count_fds(void)
 		n++;
 	closedir(dir);
 	return n;
+}
+
+bool th_ktls_required(void)
+{
+	const char *v = getenv("KTLS_REQUIRE_KTLS");
+
+	return v && strcmp(v, "1") == 0;
 }

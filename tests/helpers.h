@@ -12,6 +12,7 @@
 #ifndef KTLS_TESTS_HELPERS_H
 #define KTLS_TESTS_HELPERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +38,24 @@ KTLS_MUST_CHECK int th_hex_decode(const char *hex, uint8_t *out, size_t len);
  * Return: the count, or the -errno of opening /proc/self/fd.
  */
 KTLS_MUST_CHECK int th_count_fds(void);
+
+/*
+ * th_ktls_required() - whether a test that needs kTLS must fail, not skip,
+ * when the kernel lacks it: true when KTLS_REQUIRE_KTLS=1, as the kTLS
+ * tier sets it, so that a kTLS test can never pass silently there.
+ */
+bool th_ktls_required(void);
+
+/*
+ * TH_SKIP_NO_KTLS() - in a cmocka test, skip with a printed reason because
+ * the kernel has no kTLS, or fail where th_ktls_required().
+ */
+#define TH_SKIP_NO_KTLS(why)						\
+	do {								\
+		if (th_ktls_required())					\
+			fail_msg("kTLS is required here, but %s", why);	\
+		print_message("skip: %s\n", why);			\
+		skip();							\
+	} while (0)
 
 #endif /* KTLS_TESTS_HELPERS_H */
