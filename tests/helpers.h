@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include "ktls.h"
 
@@ -38,6 +40,20 @@ KTLS_MUST_CHECK int th_hex_decode(const char *hex, uint8_t *out, size_t len);
  * Return: the count, or the -errno of opening /proc/self/fd.
  */
 KTLS_MUST_CHECK int th_count_fds(void);
+
+/*
+ * Syscalls a unit test fakes: the Makefile links it with -Wl,--wrap=NAME
+ * for each NAME in WRAP_<test>, so calls go to __wrap_NAME, which the test
+ * defines, and __real_NAME reaches the C library.
+ */
+int __real_socket(int domain, int type, int protocol);
+int __wrap_socket(int domain, int type, int protocol);
+int __real_setsockopt(int fd, int level, int optname, const void *optval,
+		      socklen_t optlen);
+int __wrap_setsockopt(int fd, int level, int optname, const void *optval,
+		      socklen_t optlen);
+ssize_t __real_recv(int fd, void *buf, size_t len, int flags);
+ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags);
 
 /*
  * th_ktls_required() - whether a test that needs kTLS must fail, not skip,

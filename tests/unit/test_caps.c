@@ -56,15 +56,6 @@ static struct {
 	bool tx_set[FAKE_MAX_FD];
 } fake;
 
-int __real_socket(int domain, int type, int protocol);
-int __wrap_socket(int domain, int type, int protocol);
-int __real_setsockopt(int fd, int level, int optname, const void *optval,
-		      socklen_t optlen);
-int __wrap_setsockopt(int fd, int level, int optname, const void *optval,
-		      socklen_t optlen);
-ssize_t __real_recv(int fd, void *buf, size_t len, int flags);
-ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags);
-
 static int fake_fail(int err)
 {
 	errno = err;

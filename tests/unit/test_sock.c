@@ -34,13 +34,6 @@ static struct {
 	unsigned char optval[sizeof(union ktls_crypto_info)];
 } fake;
 
-int __real_socket(int domain, int type, int protocol);
-int __wrap_socket(int domain, int type, int protocol);
-int __real_setsockopt(int fd, int level, int optname, const void *optval,
-		      socklen_t optlen);
-int __wrap_setsockopt(int fd, int level, int optname, const void *optval,
-		      socklen_t optlen);
-
 int __wrap_socket(int domain, int type, int protocol)
 {
 	if (fake.armed && fake.socket_errno) {
