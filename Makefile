@@ -70,17 +70,14 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 	test-kernels test-build deps unit lint
 .DEFAULT_GOAL := all
 
-# handshaked is built once it has sources.
-HSD_BIN := $(if $(HSD_SRCS),$(B)/bin/handshaked)
-
-all: lib tools $(HSD_BIN)
+all: lib tools $(B)/bin/handshaked
 
 lib: $(LIB_SO) $(B)/lib/libktls.a $(B)/lib/libktls.pc
 
 $(B)/obj/pic/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden \
-		-DKTLS_BUILDING_LIB -c -o $@ $<
+		-c -o $@ $<
 
 $(B)/obj/static/%.o: %.c
 	@mkdir -p $(@D)
