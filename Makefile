@@ -5,6 +5,7 @@
 #
 #   make               library (shared + static), handshaked, tools
 #   make kmod          the out-of-tree module, against the VM kernel's headers
+#                      (KERNEL=6.1 for the other one with headers, or KDIR=)
 #   make test          install what is missing, build, run every test tier
 #   make demo          install what is missing, build, run the demo
 #   make test-kernels  the VM tier on every kernel (6.1, 6.12, current)
@@ -131,15 +132,22 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS)
 
 unit: $(UNIT_BINS)
 
-# The kernel module is built against the headers of the VM's default
-# kernel unless KDIR names another tree.
-KDIR ?= $(shell tests/vm/kernel headers 6.12)
+# The kernel module is built against the headers of a VM kernel
+# (KERNEL=6.12 by default; 6.1 works too) unless KDIR names another tree.
+# Kbuild leaves its objects in kmod-glue/, so each build starts clean; the
+# module lands in build/kmod/<release>/, the release being the one in its
+# vermagic (what uname -r says on that kernel).
+KERNEL ?= 6.12
+KDIR ?= $(shell tests/vm/kernel headers $(KERNEL))
 kmod:
 	@kdir="$(KDIR)"; test -n "$$kdir" || \
 		{ echo "kmod: no kernel headers (set KDIR)" >&2; exit 1; }; \
-	$(MAKE) -C "$$kdir" M=$(CURDIR) modules
-	@mkdir -p $(B)/kmod
-	cp kmod-glue/ktlsx_glue.ko $(B)/kmod/
+	$(MAKE) -C "$$kdir" M=$(CURDIR) clean >/dev/null && \
+	$(MAKE) -C "$$kdir" M=$(CURDIR) modules && \
+	rel=$$(modinfo -F vermagic kmod-glue/ktlsx_glue.ko | cut -d' ' -f1) && \
+	mkdir -p $(B)/kmod/$$rel && \
+	cp kmod-glue/ktlsx_glue.ko $(B)/kmod/$$rel/ && \
+	echo "kmod: $(B)/kmod/$$rel/ktlsx_glue.ko"
 
 kmod-clean:
 	-kdir="$(KDIR)"; $(MAKE) -C "$$kdir" M=$(CURDIR) clean
