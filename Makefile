@@ -37,7 +37,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-PKGS := libnl-genl-3.0 liburing
+PKGS := libnl-genl-3.0 liburing wolfssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -51,8 +51,10 @@ LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj/pic/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/static/%.o)
 LIB_SO := $(B)/lib/libktls.so.$(VERSION)
 
-TOOLS := ktls-probe
+TOOLS := ktls-probe ktls-client ktls-server
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
+# Code the TLS tools share.
+TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
 HSD_SRCS := $(wildcard handshaked/*.c)
 HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
 
@@ -116,6 +118,12 @@ $(B)/bin/%: libktls/tools/%.c $(LIB_SO)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
 		$(LDFLAGS) \
 		-L$(B)/lib -lktls $(RPATH)
+
+$(B)/bin/ktls-client $(B)/bin/ktls-server: $(B)/bin/%: libktls/tools/%.c \
+		$(TOOL_COMMON) $(LIB_SO)
+	@mkdir -p $(@D) $(B)/obj/bin
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
+		$(TOOL_COMMON) $(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
 
 $(B)/bin/handshaked: $(HSD_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)

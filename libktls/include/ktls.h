@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -230,6 +231,495 @@ int ktls_caps_io_uring(const struct ktls_caps *caps);
  * on kernels without IORING_REGISTER_PROBE (before Linux 5.6).
  */
 bool ktls_caps_io_uring_op(const struct ktls_caps *caps, unsigned int opcode);
+
+/*
+ * TLS connections.
+ *
+ * A context (struct ktls_ctx) holds what many connections share: policy,
+ * trust store, identities, ALPN, session caches.  A connection
+ * (struct ktls_conn) wraps one connected TCP socket that the application
+ * owns: libktls never closes the fd.  After ktls_handshake() succeeds the
+ * record layer runs in the kernel when it can (see ktls_conn_offloaded())
+ * and in wolfSSL otherwise; the ktls_send()/ktls_recv()/ktls_sendfile()/
+ * ktls_close() calls work the same either way.
+ *
+ * Error codes used by every call below, beyond the ones each documents:
+ *  -EINVAL	  a NULL object, an out-of-range value, or a call in the wrong
+ *		  state (e.g. ktls_send() before the handshake)
+ *  -ENOMEM	  out of memory
+ *  -EAGAIN	  the fd is non-blocking and the call would block; poll for
+ *		  ktls_conn_events() and call again
+ *  -EPROTONOSUPPORT  refused by policy (an insecure version, cipher or
+ *		  feature); ktls_ctx_errstr()/ktls_conn_errstr() say which
+ *  -EKEYREJECTED the peer's certificate failed verification;
+ *		  ktls_conn_verify_result() says why
+ *  -ECONNABORTED the peer sent a fatal alert; ktls_conn_alert() names it
+ *  -ECONNRESET   the peer reset or closed the TCP connection without a
+ *		  close_notify (a truncated stream is never reported as EOF)
+ *  -EPROTO	  the peer broke the protocol, or no version or cipher is
+ *		  common to both sides
+ *  -EKEYEXPIRED  the keys cannot be renewed (KeyUpdate on a kernel without
+ *		  rekey support, or the record limit of a key was reached)
+ *  -EIO	  an error inside wolfSSL that fits none of the above
+ *
+ * Thread safety: a context may be shared by threads once configured (its
+ * setters are not thread-safe); a connection belongs to one thread at a
+ * time.
+ */
+struct ktls_ctx;
+struct ktls_conn;
+
+enum ktls_role {
+	KTLS_ROLE_CLIENT = 1,
+	KTLS_ROLE_SERVER = 2,
+};
+
+/* How the peer's certificate is checked (KTLS_OPT_VERIFY). */
+enum ktls_verify {
+	/* Client: verify the server.  Server: ask for no client cert. */
+	KTLS_VERIFY_DEFAULT = 0,
+	/* Server: ask for a client certificate and verify it if sent. */
+	KTLS_VERIFY_PEER = 1,
+	/* Server: require a valid client certificate. */
+	KTLS_VERIFY_REQUIRE = 2,
+	/* Client: accept any server certificate.  Insecure: tests only. */
+	KTLS_VERIFY_NONE_INSECURE = 3,
+};
+
+/*
+ * Options: a context holds the defaults (ktls_ctx_set_opt()), a connection
+ * may override them before its handshake (ktls_conn_set_opt()), as NSS's
+ * SSL_OptionSetDefault() and SSL_OptionSet().
+ */
+enum ktls_opt {
+	KTLS_OPT_VERSION_MIN = 1,	/* KTLS_TLS_1_2 (default) or 1_3 */
+	KTLS_OPT_VERSION_MAX = 2,	/* KTLS_TLS_1_3 (default) or 1_2 */
+	KTLS_OPT_VERIFY = 3,		/* enum ktls_verify */
+	KTLS_OPT_VERIFY_DEPTH = 4,	/* chain length, 1..16; default 9 */
+	KTLS_OPT_CRL_CHECK = 5,		/* 1: check CRLs (on once loaded) */
+	KTLS_OPT_SESSION_TICKETS = 6,	/* 1: use tickets (default) */
+	KTLS_OPT_FORCE_SOFTWARE = 7,	/* 1: never offload (tests) */
+	KTLS_OPT_RENEGOTIATION = 8,	/* always 0: 1 is refused */
+};
+
+/**
+ * ktls_init() - initialise the library
+ *
+ * Called by ktls_ctx_new() as well; calling it again does nothing.
+ *
+ * Context: any thread.
+ * Return: 0, or -EIO if wolfSSL could not be initialised.
+ */
+KTLS_MUST_CHECK int ktls_init(void);
+
+/**
+ * ktls_ctx_new() - a new context with secure defaults
+ *
+ * Defaults: TLS 1.2 and 1.3, every offloadable AEAD cipher in the order
+ * AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305, AES-128-CCM, clients verify
+ * the server against the system's CAs (loaded on first use if no other
+ * trust store was set), servers ask for no client certificate, session
+ * tickets on, no renegotiation.
+ *
+ * Return: the context, or NULL when out of memory.
+ */
+struct ktls_ctx *ktls_ctx_new(void);
+
+/**
+ * ktls_ctx_free() - free a context
+ * @ctx: the context or NULL; connections made from it must be freed first
+ */
+void ktls_ctx_free(struct ktls_ctx *ctx);
+
+/**
+ * ktls_ctx_errstr() - what the last failed call on @ctx found wrong
+ * @ctx: a context
+ *
+ * Return: a string owned by @ctx, valid until its next call, or "" when
+ * nothing failed.
+ */
+const char *ktls_ctx_errstr(const struct ktls_ctx *ctx);
+
+/**
+ * ktls_ctx_set_opt() - set a context-wide default (enum ktls_opt)
+ * @ctx: a context
+ * @opt: the option
+ * @value: its value
+ *
+ * Return: 0; -EINVAL for an unknown option or value; -EPROTONOSUPPORT for
+ * a value policy forbids (TLS 1.1 or older, renegotiation).
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_opt(struct ktls_ctx *ctx, enum ktls_opt opt,
+				     long value);
+
+/**
+ * ktls_ctx_set_ciphers() - choose the ciphers and their preference order
+ * @ctx: a context
+ * @list: names separated by ':' or ',', such as
+ *	  "CHACHA20-POLY1305:AES-128-GCM" (case-insensitive; OpenSSL-style
+ *	  suite names such as "ECDHE-RSA-AES128-GCM-SHA256" and
+ *	  "TLS_AES_128_GCM_SHA256" are accepted too)
+ *
+ * Return: 0; -EPROTONOSUPPORT naming the reason when a name is an insecure
+ * cipher (RC4, DES, 3DES, EXPORT, NULL, FORTEZZA, CBC, ...); -EINVAL for a
+ * name that is not known or an empty list.
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_ciphers(struct ktls_ctx *ctx,
+					 const char *list);
+
+/**
+ * ktls_ctx_set_alpn() - protocols to offer (client) or accept (server)
+ * @ctx: a context
+ * @list: comma-separated protocol names in preference order, such as
+ *	  "h2,http/1.1"; NULL or "" for none
+ *
+ * Return: 0; -EINVAL for an empty name or one longer than 255 bytes.
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_alpn(struct ktls_ctx *ctx, const char *list);
+
+/**
+ * ktls_ctx_load_ca_system() - trust the system's CA certificates
+ * @ctx: a context
+ * Return: 0; -ENOENT if none were found; -EIO if they could not be read.
+ */
+KTLS_MUST_CHECK int ktls_ctx_load_ca_system(struct ktls_ctx *ctx);
+
+/**
+ * ktls_ctx_load_ca_file() - trust the CA certificates of a PEM file
+ * @ctx: a context
+ * @path: the file
+ * Return: 0; -ENOENT, -EACCES for an unreadable file; -EBADMSG for one
+ * that holds no certificate wolfSSL can parse.
+ */
+KTLS_MUST_CHECK int ktls_ctx_load_ca_file(struct ktls_ctx *ctx,
+					  const char *path);
+
+/**
+ * ktls_ctx_load_ca_dir() - trust the CA certificates (*.pem, hashed names)
+ *	of a directory
+ * @ctx: a context
+ * @path: the directory
+ * Return: as ktls_ctx_load_ca_file(); -ENOTDIR if @path is not a directory.
+ */
+KTLS_MUST_CHECK int ktls_ctx_load_ca_dir(struct ktls_ctx *ctx,
+					 const char *path);
+
+/**
+ * ktls_ctx_load_crl_file() - load a CRL (PEM or DER) and turn on CRL checks
+ * @ctx: a context
+ * @path: the file
+ *
+ * With CRL checking on, every certificate of the peer's chain must have a
+ * CRL from its issuer, else verification fails.
+ *
+ * Return: as ktls_ctx_load_ca_file().
+ */
+KTLS_MUST_CHECK int ktls_ctx_load_crl_file(struct ktls_ctx *ctx,
+					   const char *path);
+
+/**
+ * typedef ktls_passphrase_cb - supplies the passphrase of encrypted keys
+ * @buf: where to write it (not NUL-terminated needed)
+ * @size: room in @buf
+ * @arg: the pointer given to ktls_ctx_set_passphrase_cb()
+ *
+ * Return: the passphrase's length, or a negative errno to give up.
+ */
+typedef int (*ktls_passphrase_cb)(char *buf, int size, void *arg);
+
+/**
+ * ktls_ctx_set_passphrase_cb() - how to decrypt encrypted private keys
+ * @ctx: a context
+ * @cb: the callback, called by ktls_ctx_add_identity(); NULL for none
+ * @arg: passed to @cb; the caller keeps it valid while @ctx lives
+ */
+void ktls_ctx_set_passphrase_cb(struct ktls_ctx *ctx, ktls_passphrase_cb cb,
+				void *arg);
+
+/**
+ * ktls_ctx_add_identity() - add an own certificate chain and private key
+ * @ctx: a context
+ * @chain: file with the certificate first, then its issuers (PEM), or the
+ *	   certificate alone (DER)
+ * @key: file with the private key (PEM, possibly encrypted, or DER)
+ *
+ * The first identity is the default.  A server picks another one when the
+ * client's SNI matches one of its names (subjectAltName DNS, or CN), so
+ * RSA and ECDSA certificates, or several hosts, can share one context.
+ * A client presents the first identity when asked for a certificate.
+ * The key stays in this process; it is read once, here.
+ *
+ * Return: 0; -ENOENT, -EACCES for unreadable files; -EBADMSG for files
+ * that do not parse (or a wrong passphrase); -EKEYREJECTED when the key
+ * does not match the certificate; -ENOSPC after 8 identities.
+ */
+KTLS_MUST_CHECK int ktls_ctx_add_identity(struct ktls_ctx *ctx,
+					  const char *chain, const char *key);
+
+/**
+ * ktls_conn_new() - wrap a connected TCP socket
+ * @ctx: the context; it must outlive the connection
+ * @fd: a connected TCP socket, blocking or not; the caller keeps owning it
+ *	and closes it after ktls_conn_free()
+ * @role: KTLS_ROLE_CLIENT or KTLS_ROLE_SERVER
+ *
+ * Return: the connection, or NULL when out of memory or @ctx is NULL or
+ * @role is not a role.
+ */
+struct ktls_conn *ktls_conn_new(struct ktls_ctx *ctx, int fd,
+				enum ktls_role role);
+
+/**
+ * ktls_conn_free() - free a connection, wiping its secrets
+ * @conn: the connection or NULL
+ *
+ * Sends nothing (call ktls_close() first for a clean end) and does not
+ * close the fd.  A socket with kTLS installed keeps its kernel state until
+ * the fd is closed.
+ */
+void ktls_conn_free(struct ktls_conn *conn);
+
+/**
+ * ktls_conn_set_opt() - override a context default for this connection
+ * @conn: a connection before its handshake
+ * @opt: the option
+ * @value: its value
+ * Return: as ktls_ctx_set_opt(); -EINVAL after the handshake started.
+ */
+KTLS_MUST_CHECK int ktls_conn_set_opt(struct ktls_conn *conn,
+				      enum ktls_opt opt, long value);
+
+/**
+ * ktls_conn_set_ciphers() - override the context's cipher list
+ * @conn: a connection before its handshake
+ * @list: as for ktls_ctx_set_ciphers()
+ * Return: as ktls_ctx_set_ciphers().
+ */
+KTLS_MUST_CHECK int ktls_conn_set_ciphers(struct ktls_conn *conn,
+					  const char *list);
+
+/**
+ * ktls_conn_set_alpn() - override the context's ALPN list
+ * @conn: a connection before its handshake
+ * @list: as for ktls_ctx_set_alpn()
+ * Return: as ktls_ctx_set_alpn().
+ */
+KTLS_MUST_CHECK int ktls_conn_set_alpn(struct ktls_conn *conn,
+				       const char *list);
+
+/**
+ * ktls_conn_set_peer_name() - the name the peer must have (client)
+ * @conn: a client connection before its handshake
+ * @name: a DNS name, sent as SNI and checked against the certificate, or
+ *	  an IP address, checked against its IP subjectAltNames
+ *
+ * Without a peer name a client that verifies the server fails its
+ * handshake with -EINVAL: a certificate that is valid for some host is
+ * not proof of talking to the right one.
+ *
+ * Return: 0; -EINVAL for an empty name or one over 253 bytes.
+ */
+KTLS_MUST_CHECK int ktls_conn_set_peer_name(struct ktls_conn *conn,
+					    const char *name);
+
+/**
+ * ktls_conn_handshake() - run (or continue) the TLS handshake
+ * @conn: a connection
+ *
+ * On a blocking fd this returns when the handshake is over.  On a
+ * non-blocking fd it returns -EAGAIN whenever it would block; wait for
+ * ktls_conn_events() on the fd and call it again.  Once it returned 0 it
+ * returns 0 again.  On success the keys are in the kernel where it could
+ * take them (RX is installed first: a kernel that refuses it leaves the
+ * socket plain TCP and the whole record layer in wolfSSL), and no byte the
+ * peer sent after the handshake is lost.
+ *
+ * Return: 0; -EAGAIN; or one of the errors listed above.  After an error
+ * the connection can only be freed; the fd is then in no defined TLS
+ * state and should be closed.
+ */
+KTLS_MUST_CHECK int ktls_conn_handshake(struct ktls_conn *conn);
+
+/**
+ * ktls_conn_events() - what to wait for after -EAGAIN
+ * @conn: a connection
+ * Return: POLLIN or POLLOUT (from <poll.h>).
+ */
+short ktls_conn_events(const struct ktls_conn *conn);
+
+/**
+ * ktls_conn_fd() - the socket of a connection
+ * @conn: a connection
+ *
+ * After the handshake, when ktls_conn_offloaded() is true for a direction,
+ * the application may use the fd directly: write(), send(), sendfile(),
+ * splice() for TX; for RX, read() works until the peer sends a record that
+ * is not application data (a TLS 1.3 session ticket, KeyUpdate or alert),
+ * which read() reports as EIO: ktls_recv() handles those, so it is the
+ * safe way to read.
+ *
+ * Return: the fd, or -EINVAL.
+ */
+int ktls_conn_fd(const struct ktls_conn *conn);
+
+/**
+ * ktls_conn_errstr() - what went wrong on this connection, in words
+ * @conn: a connection
+ * Return: a string owned by @conn, or "" when nothing failed.
+ */
+const char *ktls_conn_errstr(const struct ktls_conn *conn);
+
+/* Why the peer's certificate was rejected (after -EKEYREJECTED). */
+enum ktls_verify_result {
+	KTLS_VERIFY_OK = 0,
+	KTLS_VERIFY_UNKNOWN_CA = 1,
+	KTLS_VERIFY_EXPIRED = 2,
+	KTLS_VERIFY_NOT_YET_VALID = 3,
+	KTLS_VERIFY_HOSTNAME_MISMATCH = 4,
+	KTLS_VERIFY_REVOKED = 5,
+	KTLS_VERIFY_BAD_SIGNATURE = 6,
+	KTLS_VERIFY_NO_CERTIFICATE = 7,
+	KTLS_VERIFY_CRL_MISSING = 8,
+	KTLS_VERIFY_OTHER = 9,
+};
+
+/**
+ * ktls_conn_verify_result() - the outcome of verifying the peer
+ * @conn: a connection
+ * Return: KTLS_VERIFY_OK, or the first problem found in the chain.
+ */
+enum ktls_verify_result ktls_conn_verify_result(const struct ktls_conn *conn);
+
+/**
+ * ktls_verify_result_name() - a verify result in words
+ * @result: an enum ktls_verify_result
+ * Return: a static string such as "certificate has expired".
+ */
+const char *ktls_verify_result_name(enum ktls_verify_result result);
+
+/**
+ * ktls_conn_alert() - the last alert the peer sent
+ * @conn: a connection
+ * Return: the alert description (RFC 8446 section 6: 0 is close_notify,
+ * 42 bad_certificate, ...), or -1 when none came.
+ */
+int ktls_conn_alert(const struct ktls_conn *conn);
+
+/**
+ * ktls_alert_name() - an alert description in words
+ * @alert: an alert description
+ * Return: a static string such as "bad_certificate" ("unknown" if unknown).
+ */
+const char *ktls_alert_name(int alert);
+
+/* What was negotiated; valid after a successful handshake. */
+uint16_t ktls_conn_version(const struct ktls_conn *conn);
+enum ktls_cipher ktls_conn_cipher(const struct ktls_conn *conn);
+/* The ALPN protocol chosen, or NULL; owned by @conn. */
+const char *ktls_conn_alpn(const struct ktls_conn *conn);
+bool ktls_conn_resumed(const struct ktls_conn *conn);
+/* True if the kernel does the record layer for this direction. */
+bool ktls_conn_offloaded(const struct ktls_conn *conn, enum ktls_dir dir);
+
+/**
+ * ktls_conn_offload_reason() - why the record layer is (partly) in software
+ * @conn: a connection after its handshake
+ *
+ * Return: a sentence such as "no kTLS (TCP_ULP \"tls\": No such file or
+ * directory): record layer in software", owned by @conn; "" when both
+ * directions are offloaded.
+ */
+const char *ktls_conn_offload_reason(const struct ktls_conn *conn);
+
+/**
+ * ktls_conn_peer_cert() - one certificate of the peer's chain, as DER
+ * @conn: a connection after its handshake
+ * @idx: 0 for the peer's own certificate, 1 for its issuer, ...
+ * @der: set to the certificate, owned by @conn
+ * @len: set to its length
+ * Return: 0; -ENOENT when the peer sent no certificate or @idx is past the
+ * chain's end.
+ */
+KTLS_MUST_CHECK int ktls_conn_peer_cert(const struct ktls_conn *conn,
+					unsigned int idx, const uint8_t **der,
+					size_t *len);
+
+/*
+ * Certificate helpers, on a DER certificate.  Strings are written
+ * NUL-terminated into @buf (@size bytes).  Return: the string's length;
+ * -EBADMSG for a certificate that does not parse; -ENOSPC if @buf is too
+ * small; -ENOENT for a SAN index past the last name.
+ */
+KTLS_MUST_CHECK int ktls_cert_subject(const uint8_t *der, size_t len,
+				      char *buf, size_t size);
+KTLS_MUST_CHECK int ktls_cert_issuer(const uint8_t *der, size_t len,
+				     char *buf, size_t size);
+/* @idx-th DNS subjectAltName. */
+KTLS_MUST_CHECK int ktls_cert_san(const uint8_t *der, size_t len,
+				  unsigned int idx, char *buf, size_t size);
+/* SHA-256 of the DER, as 64 lowercase hex digits (@size >= 65). */
+KTLS_MUST_CHECK int ktls_cert_fingerprint(const uint8_t *der, size_t len,
+					  char *buf, size_t size);
+
+/**
+ * ktls_send() - send application data
+ * @conn: a connection after its handshake
+ * @buf: the data
+ * @len: its length
+ *
+ * Return: bytes sent (may be fewer than @len on a non-blocking fd);
+ * -EAGAIN; -EPIPE after ktls_close(); -ECONNRESET; -EKEYEXPIRED when the
+ * key's record limit is reached and cannot be renewed.
+ */
+KTLS_MUST_CHECK ssize_t ktls_send(struct ktls_conn *conn, const void *buf,
+				  size_t len);
+
+/**
+ * ktls_recv() - receive application data
+ * @conn: a connection after its handshake
+ * @buf: where to put it
+ * @len: room in @buf (16 KiB or more avoids a copy through libktls)
+ *
+ * Records that are not application data are handled here: session tickets
+ * are stored for resumption, KeyUpdate renews the keys (or fails with
+ * -EKEYEXPIRED when the kernel cannot), a close_notify reads as end of
+ * file, and other alerts end the connection.
+ *
+ * Return: bytes received; 0 at the peer's close_notify; -EAGAIN;
+ * -ECONNABORTED (alert, see ktls_conn_alert()); -ECONNRESET (the stream
+ * ended without close_notify); -EKEYEXPIRED; -EBADMSG (a record failed
+ * authentication).
+ */
+KTLS_MUST_CHECK ssize_t ktls_recv(struct ktls_conn *conn, void *buf,
+				  size_t len);
+
+/**
+ * ktls_sendfile() - send part of a file as application data
+ * @conn: a connection after its handshake
+ * @in_fd: a file open for reading
+ * @offset: where to start; advanced by what was sent
+ * @count: how much to send
+ *
+ * With TX offloaded this is sendfile(2) on the socket: no copy through
+ * user space.  In software it reads and encrypts 16 KiB at a time.
+ *
+ * Return: bytes sent; as ktls_send(); or the -errno of reading @in_fd.
+ */
+KTLS_MUST_CHECK ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd,
+				      off_t *offset, size_t count);
+
+/**
+ * ktls_close() - send close_notify
+ * @conn: a connection
+ *
+ * Sends a close_notify alert (through the kernel when TX is offloaded) and
+ * shuts down the write side of the socket.  Reading the peer's remaining
+ * data and its close_notify with ktls_recv() stays possible.  Calling it
+ * again returns 0.
+ *
+ * Return: 0; -EAGAIN; -EPIPE or -ECONNRESET if the peer is gone.
+ */
+KTLS_MUST_CHECK int ktls_close(struct ktls_conn *conn);
 
 #pragma GCC visibility pop
 

@@ -8,6 +8,7 @@
 #ifndef KTLS_INT_H
 #define KTLS_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/tcp.h>
@@ -65,6 +66,124 @@ struct ktls_cipher_desc {
 	uint16_t tls13_suite;		/* TLS_AES_128_GCM_SHA256 = 0x1301 */
 	uint16_t tls12_ecdhe_ecdsa_suite; /* 0 when there is none */
 	uint16_t tls12_ecdhe_rsa_suite;	/* 0 when there is none */
+	const char *wolfssl_suites;	/* wolfSSL's names for all of them */
+};
+
+/* enum ktls_cipher values run 1..KTLS_CIPHER_MAX. */
+#define KTLS_CIPHER_MAX 4
+/* The largest TLS plaintext record (RFC 8446 section 5.1). */
+#define KTLS_MAX_PLAINTEXT 16384
+/* Header of a TLS record: type, legacy version, length. */
+#define KTLS_RECORD_HDR 5
+/* The largest TLSCiphertext.length any version allows (TLS 1.2: 2^14+2048). */
+#define KTLS_MAX_RECORD_BODY (16384 + 2048)
+#define KTLS_MAX_IDENTITIES 8
+#define KTLS_ERRSTR_SIZE 256
+
+/* TLS content types. */
+#define KTLS_CT_ALERT 21
+#define KTLS_CT_HANDSHAKE 22
+#define KTLS_CT_APPDATA 23
+
+/*
+ * Options a context holds as defaults and a connection copies, then may
+ * override (enum ktls_opt plus the cipher and ALPN lists).
+ */
+struct ktls_opts {
+	uint16_t version_min;
+	uint16_t version_max;
+	uint8_t verify;			/* enum ktls_verify */
+	uint8_t verify_depth;
+	bool crl_check;
+	bool tickets;
+	bool force_software;
+	uint8_t n_ciphers;
+	enum ktls_cipher ciphers[KTLS_CIPHER_MAX];
+	char alpn[256];			/* comma-separated, "" for none */
+};
+
+struct WOLFSSL_CTX;
+struct WOLFSSL;
+
+/* An extra identity a server may switch to by SNI (the default one lives
+ * in the WOLFSSL_CTX). */
+struct ktls_identity {
+	uint8_t *chain_der;		/* the chain file as read */
+	size_t chain_len;
+	int chain_fmt;			/* WOLFSSL_FILETYPE_PEM or _ASN1 */
+	uint8_t *key_der;		/* unencrypted DER; wiped on free */
+	size_t key_len;
+	void *leaf;			/* WOLFSSL_X509 *, for name matching */
+};
+
+struct ktls_ctx {
+	struct WOLFSSL_CTX *wctx;
+	struct ktls_opts opts;
+	bool trust_loaded;
+	bool crl_loaded;
+	unsigned int n_identities;
+	struct ktls_identity ids[KTLS_MAX_IDENTITIES];
+	ktls_passphrase_cb pass_cb;
+	void *pass_arg;
+	char offload[128];		/* why a direction is in software */
+	char err[KTLS_ERRSTR_SIZE];
+};
+
+enum ktls_conn_state {
+	KTLS_ST_NEW = 0,
+	KTLS_ST_HANDSHAKE,
+	KTLS_ST_OPEN,
+	KTLS_ST_CLOSED,			/* close_notify sent or received */
+	KTLS_ST_FAILED,
+};
+
+/* One DER certificate of the peer's chain. */
+struct ktls_der {
+	uint8_t *der;
+	size_t len;
+};
+
+struct ktls_conn {
+	struct ktls_ctx *ctx;
+	struct WOLFSSL *ssl;
+	int fd;
+	enum ktls_role role;
+	enum ktls_conn_state state;
+	struct ktls_opts opts;
+	char *peer_name;
+	short events;			/* POLLIN or POLLOUT after -EAGAIN */
+	int io_err;			/* -errno of the last failed I/O call */
+	bool io_eof;			/* the TCP stream ended */
+
+	/* What the recv callback has read of the current record. */
+	uint8_t rec_hdr[KTLS_RECORD_HDR];
+	size_t rec_hdr_have;
+	size_t rec_body_left;
+
+	/* Negotiated. */
+	uint16_t version;
+	enum ktls_cipher cipher;
+	bool resumed;
+	char alpn[256];
+	bool tx_offloaded;
+	bool rx_offloaded;
+	bool sent_close;
+	bool got_close;
+	unsigned int n_peer_certs;
+	struct ktls_der *peer_certs;
+
+	/* Verification and alerts. */
+	enum ktls_verify_result verify_result;
+	int alert;			/* last alert received, or -1 */
+
+	/* Plaintext read from the kernel but not yet returned (ktls_recv()
+	 * with a small buffer), and a handshake message being collected. */
+	uint8_t *rbuf;
+	size_t rbuf_off;
+	size_t rbuf_len;
+
+	char offload[128];		/* why a direction is in software */
+	char err[KTLS_ERRSTR_SIZE];
 };
 
 /* cipher.c */
@@ -76,6 +195,37 @@ KTLS_MUST_CHECK int ktls_crypto_info_fill(union ktls_crypto_info *ci,
 					  const uint8_t *nonce,
 					  size_t nonce_len, uint64_t rec_seq);
 void ktls_crypto_info_wipe(union ktls_crypto_info *ci);
+
+/* policy.c */
+KTLS_MUST_CHECK int ktls_policy_parse_ciphers(const char *list,
+					      enum ktls_cipher *out,
+					      uint8_t *n_out, char *why,
+					      size_t why_size);
+KTLS_MUST_CHECK int ktls_policy_set_opt(struct ktls_opts *o,
+					enum ktls_opt opt, long value,
+					char *why, size_t why_size);
+KTLS_MUST_CHECK int ktls_policy_check_alpn(const char *list, char *why,
+					   size_t why_size);
+KTLS_MUST_CHECK int ktls_policy_wolfssl_ciphers(const struct ktls_opts *o,
+						char *buf, size_t size);
+void ktls_opts_default(struct ktls_opts *o);
+
+/* error.c */
+void ktls_set_err(char *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* conn.c */
+void ktls_conn_drop_ssl(struct ktls_conn *conn);
+
+/* ctx.c */
+KTLS_MUST_CHECK int ktls_ctx_use_identity(struct ktls_ctx *ctx,
+					  struct WOLFSSL *ssl,
+					  const char *sni);
+
+/* record.c */
+int ktls_io_recv(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
+int ktls_io_send(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
+KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
 
 /* sock.c */
 KTLS_MUST_CHECK int ktls_tcp_pair(int fds[2], const char **whyp);

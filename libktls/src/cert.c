@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cert.c - small helpers on DER certificates: names, subjectAltNames and
+ * the SHA-256 fingerprint, as an application shows or logs them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+
+#include "ktls_int.h"
+
+static int copy_out(const char *s, char *buf, size_t size)
+{
+	size_t len = strlen(s);
+
+	if (!buf || len >= size)
+		return -ENOSPC;
+	memcpy(buf, s, len + 1);
+	return (int)len;
+}
+
+static WOLFSSL_X509 *parse(const uint8_t *der, size_t len)
+{
+	if (!der || len == 0 || len > INT32_MAX)
+		return NULL;
+	return wolfSSL_X509_d2i(NULL, der, (int)len);
+}
+
+static int name_of(const uint8_t *der, size_t len, char *buf, size_t size,
+		   bool issuer)
+{
+	WOLFSSL_X509 *x = parse(der, len);
+	WOLFSSL_X509_NAME *name;
+	char tmp[512];
+	int ret;
+
+	if (!x)
+		return -EBADMSG;
+	name = issuer ? wolfSSL_X509_get_issuer_name(x) :
+			wolfSSL_X509_get_subject_name(x);
+	if (!name || !wolfSSL_X509_NAME_oneline(name, tmp, sizeof(tmp)))
+		ret = -EBADMSG;
+	else
+		ret = copy_out(tmp, buf, size);
+	wolfSSL_X509_free(x);
+	return ret;
+}
+
+int ktls_cert_subject(const uint8_t *der, size_t len, char *buf, size_t size)
+{
+	return name_of(der, len, buf, size, false);
+}
+
+int ktls_cert_issuer(const uint8_t *der, size_t len, char *buf, size_t size)
+{
+	return name_of(der, len, buf, size, true);
+}
+
+int ktls_cert_san(const uint8_t *der, size_t len, unsigned int idx, char *buf,
+		  size_t size)
+{
+	WOLFSSL_X509 *x = parse(der, len);
+	const char *name = NULL;
+	unsigned int i;
+	int ret;
+
+	if (!x)
+		return -EBADMSG;
+	for (i = 0; i <= idx; i++) {
+		name = wolfSSL_X509_get_next_altname(x);
+		if (!name)
+			break;
+	}
+	ret = name ? copy_out(name, buf, size) : -ENOENT;
+	wolfSSL_X509_free(x);
+	return ret;
+}
+
+int ktls_cert_fingerprint(const uint8_t *der, size_t len, char *buf,
+			  size_t size)
+{
+	uint8_t digest[WC_SHA256_DIGEST_SIZE];
+	size_t i;
+
+	if (!der || len == 0 || len > UINT32_MAX)
+		return -EBADMSG;
+	if (!buf || size < 2 * sizeof(digest) + 1)
+		return -ENOSPC;
+	if (wc_Sha256Hash(der, (word32)len, digest) != 0)
+		return -EIO;
+	for (i = 0; i < sizeof(digest); i++)
+		snprintf(buf + 2 * i, 3, "%02x", digest[i]);
+	return (int)(2 * sizeof(digest));
+}

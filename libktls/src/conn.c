@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conn.c - connections: options, the handshake on wolfSSL, certificate
+ * verification, and what was negotiated.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+#include "ktls_int.h"
+
+/* Serialises the lazy load of the system CAs into a shared context. */
+static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct ktls_conn *ktls_conn_new(struct ktls_ctx *ctx, int fd,
+				enum ktls_role role)
+{
+	struct ktls_conn *conn;
+
+	if (!ctx || fd < 0 ||
+	    (role != KTLS_ROLE_CLIENT && role != KTLS_ROLE_SERVER))
+		return NULL;
+	conn = calloc(1, sizeof(*conn));
+	if (!conn)
+		return NULL;
+	conn->ctx = ctx;
+	conn->fd = fd;
+	conn->role = role;
+	conn->opts = ctx->opts;
+	conn->alert = -1;
+	conn->events = POLLIN;
+	return conn;
+}
+
+static void free_peer_certs(struct ktls_conn *conn)
+{
+	unsigned int i;
+
+	for (i = 0; i < conn->n_peer_certs; i++)
+		free(conn->peer_certs[i].der);
+	free(conn->peer_certs);
+	conn->peer_certs = NULL;
+	conn->n_peer_certs = 0;
+}
+
+/* Drop wolfSSL's state for the connection; wolfSSL wipes its keys. */
+void ktls_conn_drop_ssl(struct ktls_conn *conn)
+{
+	if (conn->ssl) {
+		wolfSSL_free(conn->ssl);
+		conn->ssl = NULL;
+	}
+}
+
+void ktls_conn_free(struct ktls_conn *conn)
+{
+	if (!conn)
+		return;
+	ktls_conn_drop_ssl(conn);
+	free_peer_certs(conn);
+	free(conn->peer_name);
+	if (conn->rbuf)
+		explicit_bzero(conn->rbuf, KTLS_MAX_RECORD_BODY);
+	free(conn->rbuf);
+	explicit_bzero(conn, sizeof(*conn));
+	free(conn);
+}
+
+const char *ktls_conn_errstr(const struct ktls_conn *conn)
+{
+	return conn ? conn->err : "no connection";
+}
+
+const char *ktls_conn_offload_reason(const struct ktls_conn *conn)
+{
+	return conn ? conn->offload : "no connection";
+}
+
+int ktls_conn_fd(const struct ktls_conn *conn)
+{
+	return conn ? conn->fd : -EINVAL;
+}
+
+short ktls_conn_events(const struct ktls_conn *conn)
+{
+	return conn ? conn->events : POLLIN;
+}
+
+static int before_handshake(struct ktls_conn *conn)
+{
+	if (!conn)
+		return -EINVAL;
+	conn->err[0] = '\0';
+	if (conn->state != KTLS_ST_NEW) {
+		ktls_set_err(conn->err, "options must be set before the "
+			     "handshake");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ktls_conn_set_opt(struct ktls_conn *conn, enum ktls_opt opt, long value)
+{
+	int ret = before_handshake(conn);
+
+	if (ret < 0)
+		return ret;
+	return ktls_policy_set_opt(&conn->opts, opt, value, conn->err,
+				   sizeof(conn->err));
+}
+
+int ktls_conn_set_ciphers(struct ktls_conn *conn, const char *list)
+{
+	int ret = before_handshake(conn);
+
+	if (ret < 0)
+		return ret;
+	return ktls_policy_parse_ciphers(list, conn->opts.ciphers,
+					 &conn->opts.n_ciphers, conn->err,
+					 sizeof(conn->err));
+}
+
+int ktls_conn_set_alpn(struct ktls_conn *conn, const char *list)
+{
+	int ret = before_handshake(conn);
+
+	if (ret < 0)
+		return ret;
+	ret = ktls_policy_check_alpn(list, conn->err, sizeof(conn->err));
+	if (ret < 0)
+		return ret;
+	snprintf(conn->opts.alpn, sizeof(conn->opts.alpn), "%s",
+		 list ? list : "");
+	return 0;
+}
+
+int ktls_conn_set_peer_name(struct ktls_conn *conn, const char *name)
+{
+	int ret = before_handshake(conn);
+	char *copy;
+
+	if (ret < 0)
+		return ret;
+	if (!name || !*name || strlen(name) > 253) {
+		ktls_set_err(conn->err, "a peer name is 1 to 253 bytes");
+		return -EINVAL;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	free(conn->peer_name);
+	conn->peer_name = copy;
+	return 0;
+}
+
+static bool is_ip_address(const char *name)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+/*
+ * wolfSSL reports verification errors in its own codes or, in builds with
+ * WOLFSSL_ERROR_CODE_OPENSSL such as Debian's, in X509_V_ERR_* numbers for
+ * some of them; accept both.
+ */
+static enum ktls_verify_result verify_result_of(int err)
+{
+	switch (err) {
+	case ASN_NO_SIGNER_E:
+	case ASN_SELF_SIGNED_E:
+	case 2:		/* X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT */
+	case 18:	/* X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT */
+	case 19:	/* X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN */
+	case 20:	/* X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY */
+	case 21:	/* X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE */
+		return KTLS_VERIFY_UNKNOWN_CA;
+	case ASN_AFTER_DATE_E:
+	case 10:	/* X509_V_ERR_CERT_HAS_EXPIRED */
+		return KTLS_VERIFY_EXPIRED;
+	case ASN_BEFORE_DATE_E:
+	case 9:		/* X509_V_ERR_CERT_NOT_YET_VALID */
+		return KTLS_VERIFY_NOT_YET_VALID;
+	case DOMAIN_NAME_MISMATCH:
+	case IPADDR_MISMATCH:
+	case 62:	/* X509_V_ERR_HOSTNAME_MISMATCH */
+	case 64:	/* X509_V_ERR_IP_ADDRESS_MISMATCH */
+		return KTLS_VERIFY_HOSTNAME_MISMATCH;
+	case CRL_CERT_REVOKED:
+	case OCSP_CERT_REVOKED:
+	case 23:	/* X509_V_ERR_CERT_REVOKED */
+		return KTLS_VERIFY_REVOKED;
+	case ASN_SIG_CONFIRM_E:
+	case 7:		/* X509_V_ERR_CERT_SIGNATURE_FAILURE */
+		return KTLS_VERIFY_BAD_SIGNATURE;
+	case CRL_MISSING:
+	case 3:		/* X509_V_ERR_UNABLE_TO_GET_CRL */
+		return KTLS_VERIFY_CRL_MISSING;
+	case NO_PEER_CERT:
+		return KTLS_VERIFY_NO_CERTIFICATE;
+	default:
+		return KTLS_VERIFY_OTHER;
+	}
+}
+
+static struct ktls_conn *conn_of_store(WOLFSSL_X509_STORE_CTX *store)
+{
+	WOLFSSL *ssl = wolfSSL_X509_STORE_CTX_get_ex_data(store,
+				wolfSSL_get_ex_data_X509_STORE_CTX_idx());
+
+	return ssl ? wolfSSL_get_app_data(ssl) : NULL;
+}
+
+/*
+ * Called for every certificate of the chain, passing or not (wolfSSL is
+ * built with WOLFSSL_ALWAYS_VERIFY_CB).  Records the first problem; an IP
+ * peer name is checked here because wolfSSL_check_domain_name() matches
+ * DNS names only.
+ */
+static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+	struct ktls_conn *conn = conn_of_store(store);
+	int err = wolfSSL_X509_STORE_CTX_get_error(store);
+
+	if (!conn)
+		return preverify;
+	if (!preverify) {
+		if (conn->verify_result == KTLS_VERIFY_OK)
+			conn->verify_result = verify_result_of(err);
+		return 0;
+	}
+	if (wolfSSL_X509_STORE_CTX_get_error_depth(store) == 0 &&
+	    conn->role == KTLS_ROLE_CLIENT && conn->peer_name &&
+	    is_ip_address(conn->peer_name)) {
+		WOLFSSL_X509 *leaf =
+			wolfSSL_X509_STORE_CTX_get_current_cert(store);
+
+		if (!leaf || wolfSSL_X509_check_ip_asc(leaf, conn->peer_name,
+						       0) != WOLFSSL_SUCCESS) {
+			conn->verify_result = KTLS_VERIFY_HOSTNAME_MISMATCH;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
+{
+	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
+
+	(void)alert;
+	(void)arg;
+	if (!conn)
+		return 0;
+	/* A failure to switch keeps the default identity: the client then
+	 * decides whether that certificate will do. */
+	if (ktls_ctx_use_identity(conn->ctx, ssl,
+			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME)) < 0)
+		return 0;
+	return 0;
+}
+
+static int ensure_trust(struct ktls_conn *conn)
+{
+	struct ktls_ctx *ctx = conn->ctx;
+	int ret = 0;
+
+	if (conn->role != KTLS_ROLE_CLIENT ||
+	    conn->opts.verify == KTLS_VERIFY_NONE_INSECURE)
+		return 0;
+	pthread_mutex_lock(&ca_lock);
+	if (!ctx->trust_loaded)
+		ret = ktls_ctx_load_ca_system(ctx);
+	pthread_mutex_unlock(&ca_lock);
+	if (ret < 0)
+		ktls_set_err(conn->err, "%s", ctx->err);
+	return ret;
+}
+
+static int wolf_version(uint16_t v)
+{
+	return v == KTLS_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
+}
+
+static int verify_mode(const struct ktls_conn *conn)
+{
+	if (conn->role == KTLS_ROLE_CLIENT)
+		return conn->opts.verify == KTLS_VERIFY_NONE_INSECURE ?
+			WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER;
+	switch (conn->opts.verify) {
+	case KTLS_VERIFY_PEER:
+		return WOLFSSL_VERIFY_PEER;
+	case KTLS_VERIFY_REQUIRE:
+		return WOLFSSL_VERIFY_PEER |
+		       WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	default:
+		return WOLFSSL_VERIFY_NONE;
+	}
+}
+
+/* Build the WOLFSSL for the first handshake call from the options. */
+static int conn_setup(struct ktls_conn *conn)
+{
+	struct ktls_opts *o = &conn->opts;
+	char list[512];
+	WOLFSSL *ssl;
+	int ret;
+
+	if (o->version_min > o->version_max) {
+		ktls_set_err(conn->err, "minimum version 0x%04x is above the "
+			     "maximum 0x%04x", o->version_min, o->version_max);
+		return -EINVAL;
+	}
+	if (conn->role == KTLS_ROLE_CLIENT &&
+	    o->verify != KTLS_VERIFY_NONE_INSECURE && !conn->peer_name) {
+		ktls_set_err(conn->err, "a client that verifies the server "
+			     "needs its name: call ktls_conn_set_peer_name()");
+		return -EINVAL;
+	}
+	if (conn->role == KTLS_ROLE_SERVER && conn->ctx->n_identities == 0) {
+		ktls_set_err(conn->err, "a server needs a certificate and key: "
+			     "call ktls_ctx_add_identity()");
+		return -EINVAL;
+	}
+	ret = ensure_trust(conn);
+	if (ret < 0)
+		return ret;
+	ret = ktls_policy_wolfssl_ciphers(o, list, sizeof(list));
+	if (ret < 0)
+		return ret;
+
+	ssl = wolfSSL_new(conn->ctx->wctx);
+	if (!ssl)
+		return -ENOMEM;
+	conn->ssl = ssl;
+	wolfSSL_set_app_data(ssl, conn);
+	wolfSSL_SSLSetIORecv(ssl, ktls_io_recv);
+	wolfSSL_SSLSetIOSend(ssl, ktls_io_send);
+	wolfSSL_SetIOReadCtx(ssl, conn);
+	wolfSSL_SetIOWriteCtx(ssl, conn);
+	if (conn->role == KTLS_ROLE_CLIENT)
+		wolfSSL_set_connect_state(ssl);
+	else
+		wolfSSL_set_accept_state(ssl);
+
+	ret = -EIO;
+	if (wolfSSL_set_min_proto_version(ssl, wolf_version(o->version_min)) !=
+	    WOLFSSL_SUCCESS ||
+	    wolfSSL_set_max_proto_version(ssl, wolf_version(o->version_max)) !=
+	    WOLFSSL_SUCCESS) {
+		ktls_set_err(conn->err, "wolfSSL refused the version range");
+		goto err;
+	}
+	if (wolfSSL_set_cipher_list(ssl, list) != WOLFSSL_SUCCESS) {
+		ktls_set_err(conn->err, "wolfSSL refused the cipher list %s",
+			     list);
+		goto err;
+	}
+	wolfSSL_set_verify(ssl, verify_mode(conn), verify_cb);
+	wolfSSL_set_verify_depth(ssl, o->verify_depth);
+	if (conn->ctx->crl_loaded) {
+		if (o->crl_check)
+			ret = wolfSSL_EnableCRL(ssl, WOLFSSL_CRL_CHECKALL);
+		else
+			ret = wolfSSL_DisableCRL(ssl);
+		if (ret != WOLFSSL_SUCCESS) {
+			ktls_set_err(conn->err, "CRL setting failed");
+			ret = -EIO;
+			goto err;
+		}
+	}
+	if (o->alpn[0] &&
+	    wolfSSL_UseALPN(ssl, o->alpn, (unsigned int)strlen(o->alpn),
+			    WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS) {
+		ktls_set_err(conn->err, "wolfSSL refused the ALPN list");
+		ret = -EIO;
+		goto err;
+	}
+	if (conn->role == KTLS_ROLE_CLIENT && conn->peer_name &&
+	    !is_ip_address(conn->peer_name)) {
+		if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, conn->peer_name,
+				   (unsigned short)strlen(conn->peer_name)) !=
+		    WOLFSSL_SUCCESS ||
+		    (o->verify != KTLS_VERIFY_NONE_INSECURE &&
+		     wolfSSL_check_domain_name(ssl, conn->peer_name) !=
+		     WOLFSSL_SUCCESS)) {
+			ktls_set_err(conn->err, "wolfSSL refused the peer "
+				     "name");
+			ret = -EIO;
+			goto err;
+		}
+	}
+	if (conn->role == KTLS_ROLE_SERVER) {
+		wolfSSL_CTX_set_servername_callback(conn->ctx->wctx, sni_cb);
+		if (!o->tickets &&
+		    (wolfSSL_NoTicketTLSv12(ssl) != WOLFSSL_SUCCESS ||
+		     wolfSSL_no_ticket_TLSv13(ssl) != WOLFSSL_SUCCESS)) {
+			ktls_set_err(conn->err, "tickets could not be "
+				     "turned off");
+			ret = -EIO;
+			goto err;
+		}
+	} else if (o->tickets &&
+		   wolfSSL_UseSessionTicket(ssl) != WOLFSSL_SUCCESS) {
+		ktls_set_err(conn->err, "tickets could not be turned on");
+		ret = -EIO;
+		goto err;
+	}
+	return 0;
+err:
+	ktls_conn_drop_ssl(conn);
+	return ret;
+}
+
+/* Map a failed wolfSSL_connect()/accept() to our error and message. */
+static int handshake_error(struct ktls_conn *conn, int ret)
+{
+	WOLFSSL_ALERT_HISTORY h;
+	char buf[WOLFSSL_MAX_ERROR_SZ];
+	int err = wolfSSL_get_error(conn->ssl, ret);
+
+	switch (err) {
+	case WOLFSSL_ERROR_WANT_READ:
+		conn->events = POLLIN;
+		return -EAGAIN;
+	case WOLFSSL_ERROR_WANT_WRITE:
+		conn->events = POLLOUT;
+		return -EAGAIN;
+	default:
+		break;
+	}
+	if (conn->verify_result == KTLS_VERIFY_OK &&
+	    (err == NO_PEER_CERT || err == DOMAIN_NAME_MISMATCH ||
+	     err == IPADDR_MISMATCH || err == CRL_CERT_REVOKED ||
+	     err == CRL_MISSING || err == ASN_NO_SIGNER_E ||
+	     err == ASN_AFTER_DATE_E || err == ASN_BEFORE_DATE_E ||
+	     err == ASN_SIG_CONFIRM_E))
+		conn->verify_result = verify_result_of(err);
+	if (conn->verify_result != KTLS_VERIFY_OK) {
+		ktls_set_err(conn->err, "peer certificate rejected: %s",
+			     ktls_verify_result_name(conn->verify_result));
+		return -EKEYREJECTED;
+	}
+	if (err == FATAL_ERROR &&
+	    wolfSSL_get_alert_history(conn->ssl, &h) == WOLFSSL_SUCCESS &&
+	    h.last_rx.level == 2) {
+		conn->alert = h.last_rx.code;
+		ktls_set_err(conn->err, "the peer sent a fatal alert: %s (%d)",
+			     ktls_alert_name(conn->alert), conn->alert);
+		return -ECONNABORTED;
+	}
+	if (conn->io_eof || conn->io_err == -ECONNRESET ||
+	    conn->io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
+		ktls_set_err(conn->err, "the peer closed the connection during "
+			     "the handshake");
+		return -ECONNRESET;
+	}
+	if (conn->io_err) {
+		ktls_set_err(conn->err, "socket error during the handshake: %s",
+			     ktls_strerror(conn->io_err));
+		return conn->io_err;
+	}
+	wolfSSL_ERR_error_string_n((unsigned long)err, buf, sizeof(buf));
+	ktls_set_err(conn->err, "handshake failed: %s (wolfSSL error %d)",
+		     buf, err);
+	if (err == MEMORY_E)
+		return -ENOMEM;
+	return -EPROTO;
+}
+
+static enum ktls_cipher negotiated_cipher(WOLFSSL *ssl)
+{
+	int key = wolfSSL_GetKeySize(ssl);
+
+	switch (wolfSSL_GetBulkCipher(ssl)) {
+	case wolfssl_aes_gcm:
+		return key == 32 ? KTLS_CIPHER_AES_256_GCM :
+				   KTLS_CIPHER_AES_128_GCM;
+	case wolfssl_aes_ccm:
+		return KTLS_CIPHER_AES_128_CCM;
+	case wolfssl_chacha:
+		return KTLS_CIPHER_CHACHA20_POLY1305;
+	default:
+		return 0;
+	}
+}
+
+/* Keep what was negotiated, and a copy of the peer's chain. */
+static int record_session(struct ktls_conn *conn)
+{
+	WOLFSSL_X509_CHAIN *chain;
+	char *proto = NULL;
+	unsigned short plen = 0;
+	int i, n;
+
+	conn->version = wolfSSL_version(conn->ssl) == TLS1_3_VERSION ?
+			KTLS_TLS_1_3 : KTLS_TLS_1_2;
+	conn->cipher = negotiated_cipher(conn->ssl);
+	conn->resumed = wolfSSL_session_reused(conn->ssl);
+	if (wolfSSL_ALPN_GetProtocol(conn->ssl, &proto, &plen) ==
+	    WOLFSSL_SUCCESS && proto && plen < sizeof(conn->alpn)) {
+		memcpy(conn->alpn, proto, plen);
+		conn->alpn[plen] = '\0';
+	}
+	chain = wolfSSL_get_peer_chain(conn->ssl);
+	n = chain ? wolfSSL_get_chain_count(chain) : 0;
+	if (n <= 0)
+		return 0;
+	conn->peer_certs = calloc((size_t)n, sizeof(*conn->peer_certs));
+	if (!conn->peer_certs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		int len = wolfSSL_get_chain_length(chain, i);
+		const unsigned char *der = wolfSSL_get_chain_cert(chain, i);
+		struct ktls_der *d = &conn->peer_certs[conn->n_peer_certs];
+
+		if (len <= 0 || !der)
+			continue;
+		d->der = malloc((size_t)len);
+		if (!d->der)
+			return -ENOMEM;
+		memcpy(d->der, der, (size_t)len);
+		d->len = (size_t)len;
+		conn->n_peer_certs++;
+	}
+	return 0;
+}
+
+int ktls_conn_handshake(struct ktls_conn *conn)
+{
+	int ret;
+
+	if (!conn)
+		return -EINVAL;
+	switch (conn->state) {
+	case KTLS_ST_NEW:
+		conn->err[0] = '\0';
+		ret = conn_setup(conn);
+		if (ret < 0)
+			goto fail;
+		conn->state = KTLS_ST_HANDSHAKE;
+		break;
+	case KTLS_ST_HANDSHAKE:
+		break;
+	case KTLS_ST_OPEN:
+	case KTLS_ST_CLOSED:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+
+	ret = conn->role == KTLS_ROLE_CLIENT ? wolfSSL_connect(conn->ssl) :
+					       wolfSSL_accept(conn->ssl);
+	if (ret != WOLFSSL_SUCCESS) {
+		ret = handshake_error(conn, ret);
+		if (ret == -EAGAIN)
+			return ret;
+		goto fail;
+	}
+	ret = record_session(conn);
+	if (ret < 0)
+		goto fail;
+	if (!conn->cipher) {
+		ktls_set_err(conn->err, "negotiated a cipher outside policy");
+		ret = -EPROTO;
+		goto fail;
+	}
+	ret = ktls_offload(conn);
+	if (ret < 0)
+		goto fail;
+	conn->state = KTLS_ST_OPEN;
+	return 0;
+fail:
+	conn->state = KTLS_ST_FAILED;
+	ktls_conn_drop_ssl(conn);
+	return ret;
+}
+
+enum ktls_verify_result ktls_conn_verify_result(const struct ktls_conn *conn)
+{
+	return conn ? conn->verify_result : KTLS_VERIFY_OTHER;
+}
+
+int ktls_conn_alert(const struct ktls_conn *conn)
+{
+	return conn ? conn->alert : -1;
+}
+
+uint16_t ktls_conn_version(const struct ktls_conn *conn)
+{
+	return conn ? conn->version : 0;
+}
+
+enum ktls_cipher ktls_conn_cipher(const struct ktls_conn *conn)
+{
+	return conn ? conn->cipher : 0;
+}
+
+const char *ktls_conn_alpn(const struct ktls_conn *conn)
+{
+	return conn && conn->alpn[0] ? conn->alpn : NULL;
+}
+
+bool ktls_conn_resumed(const struct ktls_conn *conn)
+{
+	return conn && conn->resumed;
+}
+
+bool ktls_conn_offloaded(const struct ktls_conn *conn, enum ktls_dir dir)
+{
+	if (!conn)
+		return false;
+	return dir == KTLS_DIR_TX ? conn->tx_offloaded :
+	       dir == KTLS_DIR_RX ? conn->rx_offloaded : false;
+}
+
+int ktls_conn_peer_cert(const struct ktls_conn *conn, unsigned int idx,
+			const uint8_t **der, size_t *len)
+{
+	if (!conn || !der || !len)
+		return -EINVAL;
+	if (idx >= conn->n_peer_certs)
+		return -ENOENT;
+	*der = conn->peer_certs[idx].der;
+	*len = conn->peer_certs[idx].len;
+	return 0;
+}

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ctx.c - contexts: policy defaults, trust store, CRLs, identities.
+ *
+ * One WOLFSSL_CTX serves both roles (wolfSSL is built with
+ * WOLFSSL_EITHER_SIDE); each connection picks its side.  The first identity
+ * lives in the WOLFSSL_CTX; the others are kept as DER and put on a
+ * connection when the client's SNI names them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+
+#include "ktls_int.h"
+
+/* Certificate and key files larger than this are not what we think. */
+#define KTLS_MAX_FILE (1024 * 1024)
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_ret;
+
+static void do_init(void)
+{
+	init_ret = wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -EIO;
+}
+
+int ktls_init(void)
+{
+	(void)pthread_once(&init_once, do_init);
+	return init_ret;
+}
+
+struct ktls_ctx *ktls_ctx_new(void)
+{
+	struct ktls_ctx *ctx;
+
+	if (ktls_init() < 0)
+		return NULL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	ktls_opts_default(&ctx->opts);
+	ctx->wctx = wolfSSL_CTX_new(wolfSSLv23_method());
+	if (!ctx->wctx)
+		goto err;
+	/* Versions and ciphers are set on each connection from its options;
+	 * the context itself already refuses what policy refuses. */
+	if (wolfSSL_CTX_SetMinVersion(ctx->wctx, WOLFSSL_TLSV1_2) !=
+	    WOLFSSL_SUCCESS)
+		goto err;
+	return ctx;
+err:
+	ktls_ctx_free(ctx);
+	return NULL;
+}
+
+static void identity_free(struct ktls_identity *id)
+{
+	if (id->key_der)
+		explicit_bzero(id->key_der, id->key_len);
+	free(id->key_der);
+	free(id->chain_der);
+	wolfSSL_X509_free(id->leaf);
+	memset(id, 0, sizeof(*id));
+}
+
+void ktls_ctx_free(struct ktls_ctx *ctx)
+{
+	unsigned int i;
+
+	if (!ctx)
+		return;
+	for (i = 0; i < ctx->n_identities; i++)
+		identity_free(&ctx->ids[i]);
+	if (ctx->wctx)
+		wolfSSL_CTX_free(ctx->wctx);
+	explicit_bzero(ctx, sizeof(*ctx));
+	free(ctx);
+}
+
+const char *ktls_ctx_errstr(const struct ktls_ctx *ctx)
+{
+	return ctx ? ctx->err : "no context";
+}
+
+int ktls_ctx_set_opt(struct ktls_ctx *ctx, enum ktls_opt opt, long value)
+{
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	return ktls_policy_set_opt(&ctx->opts, opt, value, ctx->err,
+				   sizeof(ctx->err));
+}
+
+int ktls_ctx_set_ciphers(struct ktls_ctx *ctx, const char *list)
+{
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	return ktls_policy_parse_ciphers(list, ctx->opts.ciphers,
+					 &ctx->opts.n_ciphers, ctx->err,
+					 sizeof(ctx->err));
+}
+
+int ktls_ctx_set_alpn(struct ktls_ctx *ctx, const char *list)
+{
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	ret = ktls_policy_check_alpn(list, ctx->err, sizeof(ctx->err));
+	if (ret < 0)
+		return ret;
+	snprintf(ctx->opts.alpn, sizeof(ctx->opts.alpn), "%s",
+		 list ? list : "");
+	return 0;
+}
+
+/*
+ * Check that @path can be read, so that a wolfSSL failure afterwards means
+ * the contents, and say which in ctx->err.
+ */
+static int check_path(struct ktls_ctx *ctx, const char *what,
+		      const char *path, bool want_dir)
+{
+	struct stat st;
+
+	if (!path) {
+		ktls_set_err(ctx->err, "%s: no path given", what);
+		return -EINVAL;
+	}
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+		int err = errno;
+
+		ktls_set_err(ctx->err, "%s %s: %s", what, path,
+			     ktls_strerror(err));
+		return -err;
+	}
+	if (want_dir && !S_ISDIR(st.st_mode)) {
+		ktls_set_err(ctx->err, "%s %s: not a directory", what, path);
+		return -ENOTDIR;
+	}
+	if (!want_dir && S_ISDIR(st.st_mode)) {
+		ktls_set_err(ctx->err, "%s %s: is a directory", what, path);
+		return -EISDIR;
+	}
+	return 0;
+}
+
+int ktls_ctx_load_ca_system(struct ktls_ctx *ctx)
+{
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	if (wolfSSL_CTX_load_system_CA_certs(ctx->wctx) != WOLFSSL_SUCCESS) {
+		ktls_set_err(ctx->err, "no system CA certificates could be "
+			     "loaded (is ca-certificates installed?)");
+		return -ENOENT;
+	}
+	ctx->trust_loaded = true;
+	return 0;
+}
+
+static int load_ca(struct ktls_ctx *ctx, const char *path, bool dir)
+{
+	const char *what = dir ? "CA directory" : "CA file";
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	ret = check_path(ctx, what, path, dir);
+	if (ret < 0)
+		return ret;
+	/* Load every CA of a directory that parses, not only the first. */
+	ret = wolfSSL_CTX_load_verify_locations_ex(ctx->wctx,
+			dir ? NULL : path, dir ? path : NULL,
+			WOLFSSL_LOAD_FLAG_IGNORE_ERR |
+			WOLFSSL_LOAD_FLAG_PEM_CA_ONLY);
+	if (ret != WOLFSSL_SUCCESS) {
+		ktls_set_err(ctx->err, "%s %s: no CA certificate could be "
+			     "parsed (wolfSSL error %d)", what, path, ret);
+		return -EBADMSG;
+	}
+	ctx->trust_loaded = true;
+	return 0;
+}
+
+int ktls_ctx_load_ca_file(struct ktls_ctx *ctx, const char *path)
+{
+	return load_ca(ctx, path, false);
+}
+
+int ktls_ctx_load_ca_dir(struct ktls_ctx *ctx, const char *path)
+{
+	return load_ca(ctx, path, true);
+}
+
+int ktls_ctx_load_crl_file(struct ktls_ctx *ctx, const char *path)
+{
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	ret = check_path(ctx, "CRL file", path, false);
+	if (ret < 0)
+		return ret;
+	if (!ctx->crl_loaded &&
+	    wolfSSL_CTX_EnableCRL(ctx->wctx, WOLFSSL_CRL_CHECKALL) !=
+	    WOLFSSL_SUCCESS) {
+		ktls_set_err(ctx->err, "CRL checking could not be enabled");
+		return -EIO;
+	}
+	if (wolfSSL_CTX_LoadCRLFile(ctx->wctx, path, WOLFSSL_FILETYPE_PEM) !=
+	    WOLFSSL_SUCCESS &&
+	    wolfSSL_CTX_LoadCRLFile(ctx->wctx, path, WOLFSSL_FILETYPE_ASN1) !=
+	    WOLFSSL_SUCCESS) {
+		ktls_set_err(ctx->err, "CRL file %s: not a CRL wolfSSL can "
+			     "parse, or its issuer is not a trusted CA (load "
+			     "the CAs first)", path);
+		return -EBADMSG;
+	}
+	ctx->crl_loaded = true;
+	ctx->opts.crl_check = true;
+	return 0;
+}
+
+void ktls_ctx_set_passphrase_cb(struct ktls_ctx *ctx, ktls_passphrase_cb cb,
+				void *arg)
+{
+	if (!ctx)
+		return;
+	ctx->pass_cb = cb;
+	ctx->pass_arg = arg;
+}
+
+/* Read a whole file of at most KTLS_MAX_FILE bytes, NUL-terminated. */
+static int read_file(struct ktls_ctx *ctx, const char *what, const char *path,
+		     uint8_t **bufp, size_t *lenp)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, ret;
+
+	ret = check_path(ctx, what, path, false);
+	if (ret < 0)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		ktls_set_err(ctx->err, "%s %s: %s", what, path,
+			     ktls_strerror(ret));
+		return ret;
+	}
+	buf = malloc(KTLS_MAX_FILE + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (len < KTLS_MAX_FILE) {
+		n = read(fd, buf + len, KTLS_MAX_FILE - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			ktls_set_err(ctx->err, "%s %s: %s", what, path,
+				     ktls_strerror(ret));
+			goto out_free;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == KTLS_MAX_FILE) {
+		ktls_set_err(ctx->err, "%s %s: larger than 1 MiB", what, path);
+		ret = -EFBIG;
+		goto out_free;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	close(fd);
+	return 0;
+
+out_free:
+	explicit_bzero(buf, KTLS_MAX_FILE + 1);
+	free(buf);
+out_close:
+	close(fd);
+	return ret;
+}
+
+static bool is_pem(const uint8_t *buf, size_t len)
+{
+	return memmem(buf, len, "-----BEGIN", 10) != NULL;
+}
+
+/*
+ * Turn a private key file's contents into unencrypted DER, asking the
+ * passphrase callback when it is encrypted.  The result is wiped and
+ * freed by the caller.
+ */
+static int key_to_der(struct ktls_ctx *ctx, const char *path,
+		      const uint8_t *buf, size_t len, uint8_t **derp,
+		      size_t *der_lenp)
+{
+	char pass[256];
+	const char *passp = NULL;
+	uint8_t *der;
+	int n;
+
+	der = malloc(len + 1);
+	if (!der)
+		return -ENOMEM;
+	if (!is_pem(buf, len)) {
+		memcpy(der, buf, len);
+		*derp = der;
+		*der_lenp = len;
+		return 0;
+	}
+	if (memmem(buf, len, "ENCRYPTED", 9)) {
+		if (!ctx->pass_cb) {
+			ktls_set_err(ctx->err, "key %s is encrypted and no "
+				     "passphrase callback is set", path);
+			free(der);
+			return -EBADMSG;
+		}
+		n = ctx->pass_cb(pass, (int)sizeof(pass) - 1, ctx->pass_arg);
+		if (n < 0 || n >= (int)sizeof(pass)) {
+			ktls_set_err(ctx->err, "key %s: the passphrase "
+				     "callback gave up", path);
+			explicit_bzero(pass, sizeof(pass));
+			free(der);
+			return n < 0 ? n : -EINVAL;
+		}
+		pass[n] = '\0';
+		passp = pass;
+	}
+	n = wc_KeyPemToDer(buf, (int)len, der, (int)len, passp);
+	explicit_bzero(pass, sizeof(pass));
+	if (n <= 0) {
+		ktls_set_err(ctx->err, "key %s: not a private key wolfSSL can "
+			     "parse%s (wolfSSL error %d)", path,
+			     passp ? ", or a wrong passphrase" : "", n);
+		explicit_bzero(der, len + 1);
+		free(der);
+		return -EBADMSG;
+	}
+	*derp = der;
+	*der_lenp = (size_t)n;
+	return 0;
+}
+
+/*
+ * Put @id on @ssl (or on the context when @ssl is NULL) and check that the
+ * key matches the certificate.
+ */
+static int identity_use(struct ktls_ctx *ctx, WOLFSSL *ssl,
+			const struct ktls_identity *id, int chain_fmt)
+{
+	int ret;
+
+	if (ssl) {
+		ret = wolfSSL_use_certificate_chain_buffer_format(ssl,
+				id->chain_der, (long)id->chain_len, chain_fmt);
+		if (ret == WOLFSSL_SUCCESS)
+			ret = wolfSSL_use_PrivateKey_buffer(ssl, id->key_der,
+					(long)id->key_len, WOLFSSL_FILETYPE_ASN1);
+		if (ret == WOLFSSL_SUCCESS)
+			ret = wolfSSL_check_private_key(ssl);
+	} else {
+		ret = wolfSSL_CTX_use_certificate_chain_buffer_format(ctx->wctx,
+				id->chain_der, (long)id->chain_len, chain_fmt);
+		if (ret == WOLFSSL_SUCCESS)
+			ret = wolfSSL_CTX_use_PrivateKey_buffer(ctx->wctx,
+					id->key_der, (long)id->key_len,
+					WOLFSSL_FILETYPE_ASN1);
+		if (ret == WOLFSSL_SUCCESS)
+			ret = wolfSSL_CTX_check_private_key(ctx->wctx);
+	}
+	return ret == WOLFSSL_SUCCESS ? 0 : -EKEYREJECTED;
+}
+
+int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
+			  const char *key)
+{
+	struct ktls_identity id = { 0 };
+	uint8_t *keybuf = NULL;
+	size_t keylen = 0;
+	int fmt, ret;
+	WOLFSSL *probe = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	if (ctx->n_identities == KTLS_MAX_IDENTITIES) {
+		ktls_set_err(ctx->err, "at most %d identities per context",
+			     KTLS_MAX_IDENTITIES);
+		return -ENOSPC;
+	}
+	ret = read_file(ctx, "certificate", chain, &id.chain_der,
+			&id.chain_len);
+	if (ret < 0)
+		return ret;
+	fmt = is_pem(id.chain_der, id.chain_len) ? WOLFSSL_FILETYPE_PEM :
+						   WOLFSSL_FILETYPE_ASN1;
+	id.chain_fmt = fmt;
+	id.leaf = wolfSSL_X509_load_certificate_buffer(id.chain_der,
+						       (int)id.chain_len, fmt);
+	if (!id.leaf) {
+		ktls_set_err(ctx->err, "certificate %s: not a certificate "
+			     "wolfSSL can parse", chain);
+		ret = -EBADMSG;
+		goto err;
+	}
+	ret = read_file(ctx, "key", key, &keybuf, &keylen);
+	if (ret < 0)
+		goto err;
+	ret = key_to_der(ctx, key, keybuf, keylen, &id.key_der, &id.key_len);
+	explicit_bzero(keybuf, keylen);
+	free(keybuf);
+	if (ret < 0)
+		goto err;
+
+	if (ctx->n_identities == 0) {
+		ret = identity_use(ctx, NULL, &id, fmt);
+	} else {
+		/* Check the pair on a throw-away connection. */
+		probe = wolfSSL_new(ctx->wctx);
+		ret = probe ? identity_use(ctx, probe, &id, fmt) : -ENOMEM;
+		wolfSSL_free(probe);
+	}
+	if (ret < 0) {
+		if (ret == -EKEYREJECTED)
+			ktls_set_err(ctx->err, "key %s does not match "
+				     "certificate %s, or cannot be used",
+				     key, chain);
+		goto err;
+	}
+	ctx->ids[ctx->n_identities++] = id;
+	return 0;
+err:
+	identity_free(&id);
+	return ret;
+}
+
+/*
+ * Server side, from the SNI callback: switch @ssl to the identity whose
+ * certificate matches @sni.  The first identity is already on the
+ * context, so a match on it (or on none) changes nothing.
+ */
+int ktls_ctx_use_identity(struct ktls_ctx *ctx, WOLFSSL *ssl, const char *sni)
+{
+	unsigned int i;
+
+	if (!sni || !*sni)
+		return 0;
+	for (i = 0; i < ctx->n_identities; i++) {
+		if (wolfSSL_X509_check_host(ctx->ids[i].leaf, sni, strlen(sni),
+					    0, NULL) != WOLFSSL_SUCCESS)
+			continue;
+		if (i == 0)
+			return 0;
+		return identity_use(ctx, ssl, &ctx->ids[i],
+				    ctx->ids[i].chain_fmt);
+	}
+	return 0;
+}

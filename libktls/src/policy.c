@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: MIT
+/*
+ * policy.c - what libktls allows: TLS 1.2 and 1.3 with the AEAD ciphers the
+ * kernel offloads, nothing else.  Every refusal says why, in words a user
+ * can act on.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ktls_int.h"
+
+/* Default preference: the strongest first, CCM (software-slow) last. */
+static const enum ktls_cipher default_ciphers[] = {
+	KTLS_CIPHER_AES_256_GCM,
+	KTLS_CIPHER_AES_128_GCM,
+	KTLS_CIPHER_CHACHA20_POLY1305,
+	KTLS_CIPHER_AES_128_CCM,
+};
+
+void ktls_opts_default(struct ktls_opts *o)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	o->version_min = KTLS_TLS_1_2;
+	o->version_max = KTLS_TLS_1_3;
+	o->verify = KTLS_VERIFY_DEFAULT;
+	o->verify_depth = 9;
+	o->tickets = true;
+	for (i = 0; i < sizeof(default_ciphers) / sizeof(default_ciphers[0]);
+	     i++)
+		o->ciphers[o->n_ciphers++] = default_ciphers[i];
+}
+
+/*
+ * Names that are refused, matched as substrings of the upper-cased token,
+ * first match wins.  3DES comes before DES so the reason names the right
+ * one.
+ */
+static const struct {
+	const char *pattern;
+	const char *why;
+} refused[] = {
+	{ "SSLV2", "SSL 2.0 is refused by policy (broken: RFC 6176)" },
+	{ "SSLV3", "SSL 3.0 is refused by policy (broken: RFC 7568)" },
+	{ "RC4", "RC4 is refused by policy (broken: RFC 7465)" },
+	{ "3DES", "3DES is refused by policy (64-bit blocks: Sweet32)" },
+	{ "DES-CBC3", "3DES is refused by policy (64-bit blocks: Sweet32)" },
+	{ "DES", "DES is refused by policy (56-bit keys)" },
+	{ "EXP", "export suites are refused by policy (deliberately weak)" },
+	{ "NULL", "NULL suites are refused by policy (no encryption)" },
+	{ "FORTEZZA", "FORTEZZA suites are refused by policy (obsolete)" },
+	{ "FZA", "FORTEZZA suites are refused by policy (obsolete)" },
+	{ "ANON", "anonymous suites are refused by policy (no authentication)" },
+	{ "ADH", "anonymous suites are refused by policy (no authentication)" },
+	{ "AECDH", "anonymous suites are refused by policy (no authentication)" },
+	{ "MD5", "MD5 suites are refused by policy (broken hash)" },
+	{ "IDEA", "IDEA is refused by policy (64-bit blocks)" },
+	{ "CBC", "CBC suites are refused by policy: only AEAD ciphers are "
+		 "allowed (and only they can be offloaded to the kernel)" },
+	{ "CAMELLIA", "Camellia suites are refused by policy: only AEAD "
+		      "ciphers the kernel can offload are allowed" },
+	{ "ARIA", "ARIA suites are refused by policy: only AEAD ciphers "
+		  "the kernel can offload are allowed" },
+	{ "SEED", "SEED suites are refused by policy: only AEAD ciphers "
+		  "the kernel can offload are allowed" },
+};
+
+/* Accepted names, beside each cipher's own. */
+static const struct {
+	const char *name;
+	enum ktls_cipher cipher;
+} aliases[] = {
+	{ "AES128-GCM", KTLS_CIPHER_AES_128_GCM },
+	{ "TLS_AES_128_GCM_SHA256", KTLS_CIPHER_AES_128_GCM },
+	{ "ECDHE-ECDSA-AES128-GCM-SHA256", KTLS_CIPHER_AES_128_GCM },
+	{ "ECDHE-RSA-AES128-GCM-SHA256", KTLS_CIPHER_AES_128_GCM },
+	{ "AES256-GCM", KTLS_CIPHER_AES_256_GCM },
+	{ "TLS_AES_256_GCM_SHA384", KTLS_CIPHER_AES_256_GCM },
+	{ "ECDHE-ECDSA-AES256-GCM-SHA384", KTLS_CIPHER_AES_256_GCM },
+	{ "ECDHE-RSA-AES256-GCM-SHA384", KTLS_CIPHER_AES_256_GCM },
+	{ "CHACHA20", KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ "TLS_CHACHA20_POLY1305_SHA256", KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ "ECDHE-ECDSA-CHACHA20-POLY1305", KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ "ECDHE-RSA-CHACHA20-POLY1305", KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ "AES128-CCM", KTLS_CIPHER_AES_128_CCM },
+	{ "TLS_AES_128_CCM_SHA256", KTLS_CIPHER_AES_128_CCM },
+	{ "ECDHE-ECDSA-AES128-CCM", KTLS_CIPHER_AES_128_CCM },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static int lookup_cipher(const char *tok, enum ktls_cipher *out)
+{
+	enum ktls_cipher c;
+	size_t i;
+
+	for (c = 1; c <= KTLS_CIPHER_MAX; c++) {
+		const char *name = ktls_cipher_name(c);
+
+		if (name && !strcasecmp(tok, name)) {
+			*out = c;
+			return 0;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		if (!strcasecmp(tok, aliases[i].name)) {
+			*out = aliases[i].cipher;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void set_why(char *why, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_why(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Parse a cipher list (names separated by ':' or ',') into @out, in order,
+ * duplicates dropped.  On failure @out is untouched and @why says which
+ * name and why.
+ *
+ * Return: 0; -EPROTONOSUPPORT for an insecure name; -EINVAL for an unknown
+ * name, a name longer than 63 bytes, or a list with no name.
+ */
+int ktls_policy_parse_ciphers(const char *list, enum ktls_cipher *out,
+			      uint8_t *n_out, char *why, size_t why_size)
+{
+	enum ktls_cipher got[KTLS_CIPHER_MAX];
+	uint8_t n = 0;
+	const char *p = list;
+
+	if (!list) {
+		set_why(why, why_size, "no cipher list given");
+		return -EINVAL;
+	}
+	while (*p) {
+		char tok[64], upper[64];
+		enum ktls_cipher c;
+		size_t len = strcspn(p, ":,");
+		size_t i;
+		bool dup = false;
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if (len >= sizeof(tok)) {
+			set_why(why, why_size, "cipher name too long: '%.*s...'",
+				20, p);
+			return -EINVAL;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		p += len;
+
+		if (lookup_cipher(tok, &c) == 0) {
+			for (i = 0; i < n; i++)
+				dup |= got[i] == c;
+			if (!dup)
+				got[n++] = c;
+			continue;
+		}
+		for (i = 0; i <= len; i++)
+			upper[i] = (char)toupper((unsigned char)tok[i]);
+		for (i = 0; i < ARRAY_SIZE(refused); i++) {
+			if (strstr(upper, refused[i].pattern)) {
+				set_why(why, why_size, "'%s': %s", tok,
+					refused[i].why);
+				return -EPROTONOSUPPORT;
+			}
+		}
+		set_why(why, why_size,
+			"'%s' is not a cipher libktls knows; use AES-128-GCM, "
+			"AES-256-GCM, CHACHA20-POLY1305 or AES-128-CCM", tok);
+		return -EINVAL;
+	}
+	if (n == 0) {
+		set_why(why, why_size, "the cipher list names no cipher");
+		return -EINVAL;
+	}
+	memcpy(out, got, n * sizeof(got[0]));
+	*n_out = n;
+	return 0;
+}
+
+static int check_version(long v, char *why, size_t why_size)
+{
+	switch (v) {
+	case KTLS_TLS_1_2:
+	case KTLS_TLS_1_3:
+		return 0;
+	case 0x0002:
+		set_why(why, why_size,
+			"SSL 2.0 is refused by policy (broken: RFC 6176)");
+		return -EPROTONOSUPPORT;
+	case 0x0300:
+		set_why(why, why_size,
+			"SSL 3.0 is refused by policy (broken: RFC 7568)");
+		return -EPROTONOSUPPORT;
+	case 0x0301:
+	case 0x0302:
+		set_why(why, why_size,
+			"TLS 1.%ld is refused by policy (deprecated: RFC 8996)",
+			v - 0x0301);
+		return -EPROTONOSUPPORT;
+	default:
+		set_why(why, why_size,
+			"0x%04lx is not a TLS version; use KTLS_TLS_1_2 or "
+			"KTLS_TLS_1_3", (unsigned long)v & 0xffff);
+		return -EINVAL;
+	}
+}
+
+static int check_bool(long value, char *why, size_t why_size)
+{
+	if (value == 0 || value == 1)
+		return 0;
+	set_why(why, why_size, "a yes/no option takes 0 or 1, not %ld", value);
+	return -EINVAL;
+}
+
+/*
+ * Apply one option to @o.  @o is unchanged on failure, with @why saying
+ * what was wrong.
+ */
+int ktls_policy_set_opt(struct ktls_opts *o, enum ktls_opt opt, long value,
+			char *why, size_t why_size)
+{
+	int ret;
+
+	switch (opt) {
+	case KTLS_OPT_VERSION_MIN:
+	case KTLS_OPT_VERSION_MAX:
+		ret = check_version(value, why, why_size);
+		if (ret < 0)
+			return ret;
+		if (opt == KTLS_OPT_VERSION_MIN)
+			o->version_min = (uint16_t)value;
+		else
+			o->version_max = (uint16_t)value;
+		return 0;
+	case KTLS_OPT_VERIFY:
+		if (value < KTLS_VERIFY_DEFAULT ||
+		    value > KTLS_VERIFY_NONE_INSECURE) {
+			set_why(why, why_size, "%ld is not a verify mode",
+				value);
+			return -EINVAL;
+		}
+		o->verify = (uint8_t)value;
+		return 0;
+	case KTLS_OPT_VERIFY_DEPTH:
+		if (value < 1 || value > 16) {
+			set_why(why, why_size,
+				"verify depth must be 1 to 16, not %ld", value);
+			return -EINVAL;
+		}
+		o->verify_depth = (uint8_t)value;
+		return 0;
+	case KTLS_OPT_CRL_CHECK:
+	case KTLS_OPT_SESSION_TICKETS:
+	case KTLS_OPT_FORCE_SOFTWARE:
+		ret = check_bool(value, why, why_size);
+		if (ret < 0)
+			return ret;
+		if (opt == KTLS_OPT_CRL_CHECK)
+			o->crl_check = value;
+		else if (opt == KTLS_OPT_SESSION_TICKETS)
+			o->tickets = value;
+		else
+			o->force_software = value;
+		return 0;
+	case KTLS_OPT_RENEGOTIATION:
+		ret = check_bool(value, why, why_size);
+		if (ret < 0)
+			return ret;
+		if (value) {
+			set_why(why, why_size,
+				"TLS 1.2 renegotiation is refused by policy "
+				"(attacks on it: RFC 5746; kTLS cannot carry "
+				"it; TLS 1.3 removed it)");
+			return -EPROTONOSUPPORT;
+		}
+		return 0;
+	default:
+		set_why(why, why_size, "%d is not an option", (int)opt);
+		return -EINVAL;
+	}
+}
+
+/*
+ * Check a comma-separated ALPN list: names of 1 to 255 bytes, and the
+ * whole list short enough for struct ktls_opts.
+ */
+int ktls_policy_check_alpn(const char *list, char *why, size_t why_size)
+{
+	const char *p = list;
+
+	if (!list || !*list)
+		return 0;
+	if (strlen(list) >= sizeof(((struct ktls_opts *)NULL)->alpn)) {
+		set_why(why, why_size, "ALPN list longer than 255 bytes");
+		return -EINVAL;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0) {
+			set_why(why, why_size,
+				"ALPN list '%s' has an empty name", list);
+			return -EINVAL;
+		}
+		p += len;
+		if (!*p)
+			return 0;
+		p++;
+	}
+}
+
+/*
+ * The wolfSSL cipher list for @o: each allowed cipher's TLS 1.3 and 1.2
+ * suites, in preference order.
+ *
+ * Return: 0, or -ENOSPC if @size is too small.
+ */
+int ktls_policy_wolfssl_ciphers(const struct ktls_opts *o, char *buf,
+				size_t size)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < o->n_ciphers; i++) {
+		const struct ktls_cipher_desc *d = ktls_cipher_desc(o->ciphers[i]);
+		int n;
+
+		if (!d)
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s", used ? ":" : "",
+			     d->wolfssl_suites);
+		if (n < 0 || (size_t)n >= size - used)
+			return -ENOSPC;
+		used += (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: MIT
+/*
+ * record.c - the record layer after the handshake: wolfSSL's I/O
+ * callbacks, handing the keys to the kernel, and send/recv/sendfile/close
+ * on a connection whose records the kernel or wolfSSL protects.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/error-ssl.h>
+
+#include "ktls_int.h"
+
+/*
+ * wolfSSL's recv callback.  It never reads past the end of the record
+ * wolfSSL is reading: first the 5-byte header, then exactly the body the
+ * header announced.  So when the handshake ends, every byte the peer sent
+ * after it is still in the socket for the kernel to decrypt.
+ */
+int ktls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct ktls_conn *conn = arg;
+	size_t want;
+	ssize_t n;
+
+	(void)ssl;
+	if (sz <= 0)
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	if (conn->rec_hdr_have < KTLS_RECORD_HDR)
+		want = KTLS_RECORD_HDR - conn->rec_hdr_have;
+	else
+		want = conn->rec_body_left;
+	if (want > (size_t)sz)
+		want = (size_t)sz;
+
+	n = recv(conn->fd, buf, want, 0);
+	if (n < 0) {
+		switch (errno) {
+		case EAGAIN:
+			conn->events = POLLIN;
+			return WOLFSSL_CBIO_ERR_WANT_READ;
+		case EINTR:
+			return WOLFSSL_CBIO_ERR_ISR;
+		case ECONNRESET:
+			conn->io_err = -ECONNRESET;
+			return WOLFSSL_CBIO_ERR_CONN_RST;
+		default:
+			conn->io_err = -errno;
+			return WOLFSSL_CBIO_ERR_GENERAL;
+		}
+	}
+	if (n == 0) {
+		conn->io_eof = true;
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	}
+
+	if (conn->rec_hdr_have < KTLS_RECORD_HDR) {
+		memcpy(conn->rec_hdr + conn->rec_hdr_have, buf, (size_t)n);
+		conn->rec_hdr_have += (size_t)n;
+		if (conn->rec_hdr_have == KTLS_RECORD_HDR)
+			conn->rec_body_left = (size_t)conn->rec_hdr[3] << 8 |
+					      conn->rec_hdr[4];
+	} else {
+		conn->rec_body_left -= (size_t)n;
+	}
+	if (conn->rec_hdr_have == KTLS_RECORD_HDR && !conn->rec_body_left)
+		conn->rec_hdr_have = 0;
+	return (int)n;
+}
+
+/*
+ * wolfSSL's send callback.  Once TX is in the kernel, anything wolfSSL
+ * encrypts would be encrypted twice, so it is refused.
+ */
+int ktls_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct ktls_conn *conn = arg;
+	ssize_t n;
+
+	(void)ssl;
+	if (conn->tx_offloaded)
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	n = send(conn->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+	if (n >= 0)
+		return (int)n;
+	switch (errno) {
+	case EAGAIN:
+		conn->events = POLLOUT;
+		return WOLFSSL_CBIO_ERR_WANT_WRITE;
+	case EINTR:
+		return WOLFSSL_CBIO_ERR_ISR;
+	case EPIPE:
+	case ECONNRESET:
+		conn->io_err = -errno;
+		return WOLFSSL_CBIO_ERR_CONN_RST;
+	default:
+		conn->io_err = -errno;
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	}
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/*
+ * Fill @ci with the keys of one direction: @own for what we send, else
+ * what the peer sends.  For TLS 1.2 AES-GCM/CCM wolfSSL keeps only the
+ * 4-byte implicit IV; the explicit nonce is ours to choose and the kernel
+ * increments it per record, so it starts at the sequence number, as
+ * wolfSSL's own records do.
+ */
+static int export_keys(struct ktls_conn *conn, bool own,
+		       union ktls_crypto_info *ci, size_t *len)
+{
+	const struct ktls_cipher_desc *d = ktls_cipher_desc(conn->cipher);
+	bool client_keys = (conn->role == KTLS_ROLE_CLIENT) == own;
+	const uint8_t *key, *iv;
+	uint8_t nonce[KTLS_NONCE_SIZE];
+	word64 seq = 0;
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	key = client_keys ? wolfSSL_GetClientWriteKey(conn->ssl) :
+			    wolfSSL_GetServerWriteKey(conn->ssl);
+	iv = client_keys ? wolfSSL_GetClientWriteIV(conn->ssl) :
+			   wolfSSL_GetServerWriteIV(conn->ssl);
+	ret = own ? wolfSSL_GetSequenceNumber(conn->ssl, &seq) :
+		    wolfSSL_GetPeerSequenceNumber(conn->ssl, &seq);
+	if (!key || !iv || ret < 0)
+		return -EIO;
+	if (conn->version == KTLS_TLS_1_2 &&
+	    conn->cipher != KTLS_CIPHER_CHACHA20_POLY1305) {
+		memcpy(nonce, iv, d->salt_size);
+		put_be64(nonce + d->salt_size, seq);
+	} else {
+		memcpy(nonce, iv, sizeof(nonce));
+	}
+	ret = ktls_crypto_info_fill(ci, len, conn->version, conn->cipher, key,
+				    d->key_size, nonce, sizeof(nonce), seq);
+	explicit_bzero(nonce, sizeof(nonce));
+	return ret;
+}
+
+#define ktls_set_offload(conn, ...) \
+	snprintf((conn)->offload, sizeof((conn)->offload), __VA_ARGS__)
+
+static int install(struct ktls_conn *conn, enum ktls_dir dir)
+{
+	union ktls_crypto_info ci;
+	size_t len = 0;
+	int ret;
+
+	ret = export_keys(conn, dir == KTLS_DIR_TX, &ci, &len);
+	if (ret < 0) {
+		ktls_crypto_info_wipe(&ci);
+		return ret;
+	}
+	/* ktls_sock_set_crypto() wipes ci on every path. */
+	return ktls_sock_set_crypto(conn->fd, dir, &ci, len);
+}
+
+/*
+ * Hand the record layer to the kernel where it takes it.  RX goes first:
+ * if the kernel refuses it, nothing is installed and wolfSSL keeps both
+ * directions; if TX is then refused, the kernel decrypts and wolfSSL
+ * encrypts, which works because an unconfigured TX on the TLS ULP is
+ * plain TCP.  Either failure leaves a working connection, so it is
+ * reported in conn->err, not returned.
+ */
+int ktls_offload(struct ktls_conn *conn)
+{
+	int ret;
+
+	if (conn->opts.force_software) {
+		ktls_set_offload(conn, "offload off by option: record layer "
+			     "in software");
+		return 0;
+	}
+	ret = ktls_sock_attach_ulp(conn->fd);
+	if (ret < 0) {
+		ktls_set_offload(conn, "no kTLS (TCP_ULP \"tls\": %s): record "
+			     "layer in software", ktls_strerror(ret));
+		return 0;
+	}
+	ret = install(conn, KTLS_DIR_RX);
+	if (ret < 0) {
+		ktls_set_offload(conn, "the kernel refused %s RX keys (%s): "
+			     "record layer in software",
+			     ktls_cipher_name(conn->cipher), ktls_strerror(ret));
+		return 0;
+	}
+	conn->rx_offloaded = true;
+	ret = install(conn, KTLS_DIR_TX);
+	if (ret < 0) {
+		ktls_set_offload(conn, "the kernel refused %s TX keys (%s): "
+			     "TX in software", ktls_cipher_name(conn->cipher),
+			     ktls_strerror(ret));
+		return 0;
+	}
+	/*
+	 * Point of no return: both directions are in the kernel.  wolfSSL's
+	 * record state is stale from here on; a TLS 1.2 connection needs it
+	 * no more.  TLS 1.3 keeps it for post-handshake messages.
+	 */
+	conn->tx_offloaded = true;
+	if (conn->version == KTLS_TLS_1_2)
+		ktls_conn_drop_ssl(conn);
+	return 0;
+}
+
+static int io_errno(struct ktls_conn *conn, int err)
+{
+	switch (err) {
+	case EAGAIN:
+		return -EAGAIN;
+	case EPIPE:
+	case ECONNRESET:
+		ktls_set_err(conn->err, "the peer reset the connection");
+		return -ECONNRESET;
+	case EBADMSG:
+		ktls_set_err(conn->err, "a record failed authentication "
+			     "(corrupted or forged)");
+		return -EBADMSG;
+	default:
+		ktls_set_err(conn->err, "socket error: %s", ktls_strerror(err));
+		return -err;
+	}
+}
+
+static int check_open(struct ktls_conn *conn)
+{
+	if (!conn)
+		return -EINVAL;
+	conn->err[0] = '\0';
+	if (conn->state != KTLS_ST_OPEN && conn->state != KTLS_ST_CLOSED) {
+		ktls_set_err(conn->err, "no handshake has completed");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Map a wolfSSL_read()/write() failure. */
+static int sw_error(struct ktls_conn *conn, int ret, short events)
+{
+	WOLFSSL_ALERT_HISTORY h;
+	int err = wolfSSL_get_error(conn->ssl, ret);
+
+	switch (err) {
+	case WOLFSSL_ERROR_WANT_READ:
+		conn->events = POLLIN;
+		return -EAGAIN;
+	case WOLFSSL_ERROR_WANT_WRITE:
+		conn->events = POLLOUT;
+		return -EAGAIN;
+	case WOLFSSL_ERROR_ZERO_RETURN:
+		conn->got_close = true;
+		return 0;
+	default:
+		break;
+	}
+	(void)events;
+	if (err == FATAL_ERROR &&
+	    wolfSSL_get_alert_history(conn->ssl, &h) == WOLFSSL_SUCCESS &&
+	    h.last_rx.level == 2) {
+		conn->alert = h.last_rx.code;
+		ktls_set_err(conn->err, "the peer sent a fatal alert: %s (%d)",
+			     ktls_alert_name(conn->alert), conn->alert);
+		return -ECONNABORTED;
+	}
+	if (conn->io_eof || conn->io_err == -ECONNRESET ||
+	    conn->io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
+		ktls_set_err(conn->err, "the connection ended without "
+			     "close_notify");
+		return -ECONNRESET;
+	}
+	if (conn->io_err)
+		return conn->io_err;
+	if (err == VERIFY_MAC_ERROR || err == DECRYPT_ERROR) {
+		ktls_set_err(conn->err, "a record failed authentication");
+		return -EBADMSG;
+	}
+	ktls_set_err(conn->err, "wolfSSL error %d", err);
+	return -EPROTO;
+}
+
+ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
+{
+	ssize_t n;
+	int ret = check_open(conn);
+
+	if (ret < 0)
+		return ret;
+	if (conn->sent_close)
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	if (conn->tx_offloaded) {
+		n = send(conn->fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			conn->events = POLLOUT;
+			return io_errno(conn, errno);
+		}
+		return n;
+	}
+	if (len > INT_MAX)
+		len = INT_MAX;
+	ret = wolfSSL_write(conn->ssl, buf, (int)len);
+	if (ret > 0)
+		return ret;
+	ret = sw_error(conn, ret, POLLOUT);
+	return ret == 0 ? -EPIPE : ret;
+}
+
+/* recvmsg() on a kTLS RX socket: the plaintext of one record at most,
+ * with its content type. */
+static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
+{
+	char cbuf[CMSG_SPACE(sizeof(unsigned char))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	n = recvmsg(fd, &msg, 0);
+	if (n < 0)
+		return -errno;
+	*type = KTLS_CT_APPDATA;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_TLS &&
+		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
+			*type = *(unsigned char *)CMSG_DATA(cmsg);
+	return n;
+}
+
+/*
+ * A handshake record after the handshake (TLS 1.3): session tickets and
+ * KeyUpdate.  A ticket is dropped for now; a KeyUpdate ends the
+ * connection with -EKEYEXPIRED, because new keys cannot be derived.
+ */
+static int post_handshake(struct ktls_conn *conn, const uint8_t *p,
+			  size_t len)
+{
+	while (len >= 4) {
+		size_t mlen = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+
+		if (mlen > len - 4)
+			break;
+		switch (p[0]) {
+		case 4:		/* new_session_ticket */
+			break;
+		case 24:	/* key_update */
+			ktls_set_err(conn->err, "the peer sent a TLS 1.3 "
+				     "KeyUpdate, and the connection cannot "
+				     "renew its receive keys");
+			return -EKEYEXPIRED;
+		default:
+			ktls_set_err(conn->err, "unexpected handshake message "
+				     "%u after the handshake", p[0]);
+			return -EPROTO;
+		}
+		p += 4 + mlen;
+		len -= 4 + mlen;
+	}
+	if (len) {
+		ktls_set_err(conn->err, "a handshake message after the "
+			     "handshake spans records; not supported");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * ktls_recv() with RX in the kernel.  Small buffers read through conn->rbuf
+ * so that a whole record (and any control record) always fits.
+ */
+static ssize_t recv_kernel(struct ktls_conn *conn, void *buf, size_t len)
+{
+	for (;;) {
+		uint8_t *dst;
+		size_t room;
+		uint8_t type = KTLS_CT_APPDATA;
+		ssize_t n;
+		int ret;
+
+		if (conn->rbuf_len) {
+			n = (ssize_t)(len < conn->rbuf_len ? len :
+				      conn->rbuf_len);
+			memcpy(buf, conn->rbuf + conn->rbuf_off, (size_t)n);
+			conn->rbuf_off += (size_t)n;
+			conn->rbuf_len -= (size_t)n;
+			return n;
+		}
+		if (len >= KTLS_MAX_PLAINTEXT) {
+			dst = buf;
+			room = len;
+		} else {
+			if (!conn->rbuf) {
+				conn->rbuf = malloc(KTLS_MAX_RECORD_BODY);
+				if (!conn->rbuf)
+					return -ENOMEM;
+			}
+			dst = conn->rbuf;
+			room = KTLS_MAX_RECORD_BODY;
+		}
+		n = recv_record(conn->fd, dst, room, &type);
+		if (n < 0) {
+			conn->events = POLLIN;
+			return io_errno(conn, (int)-n);
+		}
+		if (n == 0) {
+			ktls_set_err(conn->err, "the connection ended without "
+				     "close_notify");
+			return -ECONNRESET;
+		}
+		switch (type) {
+		case KTLS_CT_APPDATA:
+			if (dst == buf)
+				return n;
+			conn->rbuf_off = 0;
+			conn->rbuf_len = (size_t)n;
+			continue;
+		case KTLS_CT_ALERT:
+			if (n != 2) {
+				ktls_set_err(conn->err, "malformed alert");
+				return -EPROTO;
+			}
+			conn->alert = dst[1];
+			if (dst[1] == 0) {
+				conn->got_close = true;
+				return 0;
+			}
+			ktls_set_err(conn->err, "the peer sent an alert: %s "
+				     "(%d)", ktls_alert_name(dst[1]), dst[1]);
+			return -ECONNABORTED;
+		case KTLS_CT_HANDSHAKE:
+			ret = post_handshake(conn, dst, (size_t)n);
+			if (ret < 0)
+				return ret;
+			continue;
+		default:
+			ktls_set_err(conn->err, "unexpected record type %u",
+				     type);
+			return -EPROTO;
+		}
+	}
+}
+
+ssize_t ktls_recv(struct ktls_conn *conn, void *buf, size_t len)
+{
+	int ret = check_open(conn);
+
+	if (ret < 0)
+		return ret;
+	if (conn->got_close)
+		return 0;
+	if (len == 0)
+		return 0;
+	if (conn->rx_offloaded)
+		return recv_kernel(conn, buf, len);
+	if (len > INT_MAX)
+		len = INT_MAX;
+	ret = wolfSSL_read(conn->ssl, buf, (int)len);
+	if (ret > 0)
+		return ret;
+	return sw_error(conn, ret, POLLIN);
+}
+
+ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
+		      size_t count)
+{
+	uint8_t *buf;
+	size_t done = 0;
+	ssize_t n;
+	int ret = check_open(conn);
+
+	if (ret < 0)
+		return ret;
+	if (!offset)
+		return -EINVAL;
+	if (conn->sent_close)
+		return -EPIPE;
+	if (conn->tx_offloaded) {
+		n = sendfile(conn->fd, in_fd, offset, count);
+		if (n < 0) {
+			conn->events = POLLOUT;
+			return io_errno(conn, errno);
+		}
+		return n;
+	}
+	buf = malloc(KTLS_MAX_PLAINTEXT);
+	if (!buf)
+		return -ENOMEM;
+	while (done < count) {
+		size_t want = count - done;
+
+		if (want > KTLS_MAX_PLAINTEXT)
+			want = KTLS_MAX_PLAINTEXT;
+		n = pread(in_fd, buf, want, *offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		ret = wolfSSL_write(conn->ssl, buf, (int)n);
+		if (ret <= 0) {
+			ret = sw_error(conn, ret, POLLOUT);
+			if (ret == 0)
+				ret = -EPIPE;
+			break;
+		}
+		*offset += ret;
+		done += (size_t)ret;
+		ret = 0;
+	}
+	free(buf);
+	if (done)
+		return (ssize_t)done;
+	return ret;
+}
+
+/* A close_notify alert through the kernel: an alert record of 2 bytes. */
+static int send_close_notify(int fd)
+{
+	static const uint8_t alert[2] = { 1, 0 };	/* warning, close_notify */
+	char cbuf[CMSG_SPACE(sizeof(unsigned char))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)alert, .iov_len = 2 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(unsigned char));
+	*(unsigned char *)CMSG_DATA(cmsg) = KTLS_CT_ALERT;
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+int ktls_close(struct ktls_conn *conn)
+{
+	int ret = check_open(conn);
+
+	if (ret < 0)
+		return ret;
+	if (conn->sent_close)
+		return 0;
+	if (conn->tx_offloaded) {
+		ret = send_close_notify(conn->fd);
+		if (ret < 0) {
+			conn->events = POLLOUT;
+			return io_errno(conn, -ret);
+		}
+	} else {
+		ret = wolfSSL_shutdown(conn->ssl);
+		if (ret != WOLFSSL_SUCCESS && ret != WOLFSSL_SHUTDOWN_NOT_DONE) {
+			ret = sw_error(conn, ret, POLLOUT);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	conn->sent_close = true;
+	conn->state = KTLS_ST_CLOSED;
+	/* The peer may wait for end of stream before answering. */
+	(void)shutdown(conn->fd, SHUT_WR);
+	return 0;
+}

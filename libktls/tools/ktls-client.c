@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ktls-client - connect, handshake, print the session, then copy stdin to
+ * the connection and the connection to stdout, in the habit of
+ * openssl s_client.
+ *
+ * Exit status: 0 when the connection ended cleanly, 1 on any failure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+const char *tool_name = "ktls-client";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ktls-client [options] HOST PORT\n"
+		"Connect to HOST:PORT over TLS, print the session, then copy\n"
+		"stdin to the connection and the connection to stdout.\n"
+		"\n"
+		"  --name NAME       server name for SNI and verification\n"
+		"                    (default: HOST)\n"
+		"  --insecure        do not verify the server (tests only)\n"
+		"  --sendfile FILE   send FILE (with sendfile) instead of stdin\n"
+		"  --no-stdin        send nothing; close after the handshake\n"
+		TOOL_OPTS_HELP
+		"  -h, --help        print this help and exit\n"
+		"  -V, --version     print the version and exit\n"
+		"\n"
+		"The session summary goes to stderr, the data to stdout.\n");
+}
+
+enum { OPT_NAME = 512, OPT_INSECURE, OPT_SENDFILE, OPT_NO_STDIN };
+
+static int dial(const char *host, const char *port)
+{
+	struct addrinfo hints = { 0 }, *res, *ai;
+	int fd = -1, ret;
+
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	ret = getaddrinfo(host, port, &hints, &res);
+	if (ret)
+		tool_die("%s:%s: %s", host, port, gai_strerror(ret));
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		ret = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		tool_die("connect to %s:%s: %s", host, port, strerror(ret));
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_LONG_OPTS,
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "sendfile", required_argument, NULL, OPT_SENDFILE },
+		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tool_opts o;
+	const char *name = NULL, *file = NULL;
+	bool no_stdin = false;
+	long long sent = 0, received = 0;
+	struct ktls_ctx *ctx;
+	struct ktls_conn *conn;
+	int c, fd, ret;
+
+	tool_opts_init(&o);
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NAME:
+			name = optarg;
+			break;
+		case OPT_INSECURE:
+			o.verify = KTLS_VERIFY_NONE_INSECURE;
+			break;
+		case OPT_SENDFILE:
+			file = optarg;
+			break;
+		case OPT_NO_STDIN:
+			no_stdin = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ktls-client %s\n", ktls_version());
+			return 0;
+		default:
+			if (tool_opt(&o, c, optarg) < 0) {
+				usage(stderr);
+				return 1;
+			}
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return 1;
+	}
+	ctx = tool_ctx_setup(&o);
+	fd = dial(argv[optind], argv[optind + 1]);
+	conn = ktls_conn_new(ctx, fd, KTLS_ROLE_CLIENT);
+	if (!conn)
+		tool_die("out of memory");
+	if (o.verify != KTLS_VERIFY_NONE_INSECURE || name) {
+		ret = ktls_conn_set_peer_name(conn, name ? name : argv[optind]);
+		if (ret < 0)
+			tool_die("--name: %s", ktls_conn_errstr(conn));
+	}
+	ret = ktls_conn_handshake(conn);
+	if (ret < 0)
+		tool_die("handshake with %s:%s failed: %s", argv[optind],
+			 argv[optind + 1], ktls_conn_errstr(conn));
+	if (!o.quiet)
+		tool_print_session(stderr, conn);
+
+	if (file) {
+		long long n = tool_send_file(conn, file);
+
+		if (n < 0)
+			tool_die("sending %s: %s", file, *ktls_conn_errstr(conn) ?
+				 ktls_conn_errstr(conn) : ktls_strerror((int)n));
+		sent = n;
+		ret = tool_pump(conn, -1, STDOUT_FILENO, &sent, &received);
+	} else {
+		ret = tool_pump(conn, no_stdin ? -1 : STDIN_FILENO,
+				STDOUT_FILENO, &sent, &received);
+	}
+	if (ret < 0)
+		tool_die("connection failed after %lld bytes out, %lld in: %s",
+			 sent, received, *ktls_conn_errstr(conn) ?
+			 ktls_conn_errstr(conn) : ktls_strerror(ret));
+	if (!o.quiet)
+		fprintf(stderr, "done: %lld bytes out, %lld bytes in\n", sent,
+			received);
+	ktls_conn_free(conn);
+	close(fd);
+	ktls_ctx_free(ctx);
+	return 0;
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ktls-server - accept TLS connections and answer them, in the habit of
+ * openssl s_server: echo what the client sends, describe the session to
+ * an HTTP client (--www), send a file with sendfile (--file), or keep what
+ * the client sends (--out).  One line per connection goes to stderr.
+ *
+ * Exit status: 0 after --count connections (or a signal), 1 on a setup
+ * failure.  With --count, 1 also if any of those connections failed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+const char *tool_name = "ktls-server";
+
+enum mode { MODE_ECHO, MODE_WWW, MODE_FILE, MODE_OUT };
+
+struct server {
+	struct tool_opts o;
+	enum mode mode;
+	const char *path;
+	const char *bind;
+	const char *ready_file;
+	long count;
+	bool fork;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ktls-server [options] PORT\n"
+		"Accept TLS connections on PORT (0: any free port) and answer.\n"
+		"\n"
+		"  --bind ADDR       listen on ADDR (default 127.0.0.1)\n"
+		"  --www             answer an HTTP request with a page about\n"
+		"                    the session\n"
+		"  --file PATH       send PATH (with sendfile), then close\n"
+		"  --out PATH        write what the client sends to PATH\n"
+		"                    (default: echo it back)\n"
+		"  --verify          ask for a client certificate\n"
+		"  --require-cert    require a client certificate\n"
+		"  --count N         exit after N connections\n"
+		"  --fork            a process per connection\n"
+		"  --ready-file F    write the port to F once listening\n"
+		TOOL_OPTS_HELP
+		"  -h, --help        print this help and exit\n"
+		"  -V, --version     print the version and exit\n");
+}
+
+enum {
+	OPT_BIND = 512, OPT_WWW, OPT_FILE, OPT_OUT, OPT_VERIFY,
+	OPT_REQUIRE, OPT_COUNT, OPT_FORK, OPT_READY,
+};
+
+static int listen_on(const char *addr, const char *port, int *portp)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int one = 1, fd;
+	char *end;
+	long p = strtol(port, &end, 10);
+
+	if (*end || p < 0 || p > 65535)
+		tool_die("'%s' is not a port", port);
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		tool_die("'%s' is not an IPv4 address", addr);
+	sin.sin_port = htons((uint16_t)p);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		tool_die("socket: %s", strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		tool_die("bind %s:%s: %s", addr, port, strerror(errno));
+	if (listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
+		tool_die("listen: %s", strerror(errno));
+	*portp = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Read an HTTP request head (up to 8 KiB), then answer with a page. */
+static int serve_www(struct ktls_conn *conn, long long *in, long long *out)
+{
+	char req[8192], page[2048], line[512], body[1536];
+	size_t have = 0;
+	int n;
+
+	while (!memmem(req, have, "\r\n\r\n", 4) &&
+	       !memmem(req, have, "\n\n", 2)) {
+		ssize_t r;
+
+		if (have == sizeof(req))
+			return -EMSGSIZE;
+		r = ktls_recv(conn, req + have, sizeof(req) - have);
+		if (r < 0)
+			return (int)r;
+		if (r == 0)
+			return -ECONNRESET;
+		have += (size_t)r;
+	}
+	*in = (long long)have;
+	if (tool_session_line(conn, line, sizeof(line)) < 0)
+		line[0] = '\0';
+	n = snprintf(body, sizeof(body),
+		     "<html><body><pre>\nktls-server %s\nsession: %s\n"
+		     "offload: %s\n</pre></body></html>\n", ktls_version(),
+		     line, *ktls_conn_offload_reason(conn) ?
+		     ktls_conn_offload_reason(conn) : "both directions");
+	n = snprintf(page, sizeof(page),
+		     "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
+		     "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+		     n, body);
+	*out = n;
+	n = tool_send_all(conn, page, (size_t)n);
+	if (n < 0)
+		return n;
+	n = ktls_close(conn);
+	if (n < 0)
+		return n;
+	/* Wait for the client's close_notify (or end of stream). */
+	while ((n = (int)ktls_recv(conn, req, sizeof(req))) > 0)
+		;
+	return n == -ECONNRESET ? 0 : n;
+}
+
+static int serve(struct server *s, struct ktls_conn *conn, long long *in,
+		 long long *out)
+{
+	long long n;
+	int fd, ret;
+
+	switch (s->mode) {
+	case MODE_WWW:
+		return serve_www(conn, in, out);
+	case MODE_FILE:
+		n = tool_send_file(conn, s->path);
+		if (n < 0)
+			return (int)n;
+		*out = n;
+		return tool_pump(conn, -1, -1, out, in);
+	case MODE_OUT:
+		fd = open(s->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0644);
+		if (fd < 0)
+			return -errno;
+		ret = tool_pump(conn, -1, fd, out, in);
+		close(fd);
+		return ret;
+	case MODE_ECHO:
+	default:
+		for (;;) {
+			static char buf[64 * 1024];
+			ssize_t r = ktls_recv(conn, buf, sizeof(buf));
+
+			if (r < 0)
+				return (int)r;
+			if (r == 0)
+				return ktls_close(conn);
+			*in += r;
+			ret = tool_send_all(conn, buf, (size_t)r);
+			if (ret < 0)
+				return ret;
+			*out += r;
+		}
+	}
+}
+
+/* Handshake and serve one client; log one line.  Returns 0 if all went
+ * well. */
+static int handle(struct server *s, struct ktls_ctx *ctx, int fd,
+		  const struct sockaddr_in *peer)
+{
+	struct ktls_conn *conn = ktls_conn_new(ctx, fd, KTLS_ROLE_SERVER);
+	char addr[INET_ADDRSTRLEN] = "?", line[512];
+	long long in = 0, out = 0;
+	int ret;
+
+	inet_ntop(AF_INET, &peer->sin_addr, addr, sizeof(addr));
+	if (!conn) {
+		fprintf(stderr, "%s: %s:%u failed: out of memory\n", tool_name,
+			addr, ntohs(peer->sin_port));
+		return -ENOMEM;
+	}
+	ret = ktls_conn_handshake(conn);
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s:%u handshake failed: %s\n", tool_name,
+			addr, ntohs(peer->sin_port), ktls_conn_errstr(conn));
+		goto out;
+	}
+	if (tool_session_line(conn, line, sizeof(line)) < 0)
+		line[0] = '\0';
+	ret = serve(s, conn, &in, &out);
+	if (ret < 0)
+		fprintf(stderr, "%s: %s:%u %s failed after %lld in, %lld out: "
+			"%s\n", tool_name, addr, ntohs(peer->sin_port), line,
+			in, out, *ktls_conn_errstr(conn) ?
+			ktls_conn_errstr(conn) : ktls_strerror(ret));
+	else
+		fprintf(stderr, "%s: %s:%u ok %s in=%lld out=%lld\n",
+			tool_name, addr, ntohs(peer->sin_port), line, in, out);
+out:
+	ktls_conn_free(conn);
+	return ret;
+}
+
+static void write_ready(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 ||
+	    rename(tmp, path) < 0)
+		tool_die("--ready-file %s: %s", path, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_LONG_OPTS,
+		{ "bind", required_argument, NULL, OPT_BIND },
+		{ "www", no_argument, NULL, OPT_WWW },
+		{ "file", required_argument, NULL, OPT_FILE },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "require-cert", no_argument, NULL, OPT_REQUIRE },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "fork", no_argument, NULL, OPT_FORK },
+		{ "ready-file", required_argument, NULL, OPT_READY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server s = { .bind = "127.0.0.1", .count = -1 };
+	struct ktls_ctx *ctx;
+	int c, lfd, port, failed = 0;
+	long done = 0;
+
+	tool_opts_init(&s.o);
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_BIND:
+			s.bind = optarg;
+			break;
+		case OPT_WWW:
+			s.mode = MODE_WWW;
+			break;
+		case OPT_FILE:
+			s.mode = MODE_FILE;
+			s.path = optarg;
+			break;
+		case OPT_OUT:
+			s.mode = MODE_OUT;
+			s.path = optarg;
+			break;
+		case OPT_VERIFY:
+			s.o.verify = KTLS_VERIFY_PEER;
+			break;
+		case OPT_REQUIRE:
+			s.o.verify = KTLS_VERIFY_REQUIRE;
+			break;
+		case OPT_COUNT:
+			s.count = strtol(optarg, NULL, 10);
+			if (s.count <= 0)
+				tool_die("--count takes a positive number");
+			break;
+		case OPT_FORK:
+			s.fork = true;
+			break;
+		case OPT_READY:
+			s.ready_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ktls-server %s\n", ktls_version());
+			return 0;
+		default:
+			if (tool_opt(&s.o, c, optarg) < 0) {
+				usage(stderr);
+				return 1;
+			}
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (s.o.n_ids == 0)
+		tool_die("a server needs --cert FILE --key FILE");
+	signal(SIGPIPE, SIG_IGN);
+	if (s.fork)
+		signal(SIGCHLD, SIG_IGN);
+	ctx = tool_ctx_setup(&s.o);
+	lfd = listen_on(s.bind, argv[optind], &port);
+	fprintf(stderr, "%s: listening on %s:%d\n", tool_name, s.bind, port);
+	if (s.ready_file)
+		write_ready(s.ready_file, port);
+
+	while (s.count < 0 || done < s.count) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &len,
+				 SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			tool_die("accept: %s", strerror(errno));
+		}
+		done++;
+		if (s.fork) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				close(lfd);
+				_exit(handle(&s, ctx, fd, &peer) < 0);
+			}
+			if (pid < 0)
+				fprintf(stderr, "%s: fork: %s\n", tool_name,
+					strerror(errno));
+			close(fd);
+			continue;
+		}
+		if (handle(&s, ctx, fd, &peer) < 0)
+			failed++;
+		close(fd);
+	}
+	close(lfd);
+	ktls_ctx_free(ctx);
+	return failed ? 1 : 0;
+}

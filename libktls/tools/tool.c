@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tool.c - the parts ktls-client and ktls-server share.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+void tool_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void tool_opts_init(struct tool_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->verify = KTLS_VERIFY_DEFAULT;
+}
+
+static long parse_version(const char *s)
+{
+	if (!strcmp(s, "1.2"))
+		return KTLS_TLS_1_2;
+	if (!strcmp(s, "1.3"))
+		return KTLS_TLS_1_3;
+	/* Older versions go to the library, which says why it refuses. */
+	if (!strcmp(s, "1.0"))
+		return 0x0301;
+	if (!strcmp(s, "1.1"))
+		return 0x0302;
+	if (!strcmp(s, "ssl3"))
+		return 0x0300;
+	return -1;
+}
+
+const char *tool_version_name(unsigned int v)
+{
+	switch (v) {
+	case KTLS_TLS_1_2:
+		return "TLSv1.2";
+	case KTLS_TLS_1_3:
+		return "TLSv1.3";
+	default:
+		return "unknown";
+	}
+}
+
+int tool_opt(struct tool_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_CAFILE:
+		o->cafile = arg;
+		return 0;
+	case OPT_CAPATH:
+		o->capath = arg;
+		return 0;
+	case OPT_CRL:
+		o->crl = arg;
+		return 0;
+	case OPT_CERT:
+		if (o->n_ids == 8)
+			tool_die("at most 8 certificates");
+		o->certs[o->n_ids] = arg;
+		return 0;
+	case OPT_KEY:
+		if (!o->certs[o->n_ids])
+			tool_die("--key %s needs a --cert before it", arg);
+		o->keys[o->n_ids++] = arg;
+		return 0;
+	case OPT_PASS:
+		o->passfile = arg;
+		return 0;
+	case OPT_ALPN:
+		o->alpn = arg;
+		return 0;
+	case OPT_CIPHERS:
+		o->ciphers = arg;
+		return 0;
+	case OPT_MIN:
+	case OPT_MAX:
+		if (parse_version(arg) < 0)
+			tool_die("'%s' is not a TLS version (1.2 or 1.3)", arg);
+		if (c == OPT_MIN)
+			o->vmin = parse_version(arg);
+		else
+			o->vmax = parse_version(arg);
+		return 0;
+	case OPT_SOFTWARE:
+		o->software = true;
+		return 0;
+	case OPT_NO_TICKETS:
+		o->no_tickets = true;
+		return 0;
+	case OPT_QUIET:
+		o->quiet = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* The passphrase callback: the first line of --pass FILE. */
+static int pass_from_file(char *buf, int size, void *arg)
+{
+	const char *path = arg;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, (size_t)size);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n < size ? n : size - 1] = '\0';
+	return (int)strcspn(buf, "\r\n");
+}
+
+static void check(struct ktls_ctx *ctx, int ret, const char *what)
+{
+	if (ret < 0)
+		tool_die("%s: %s", what, *ktls_ctx_errstr(ctx) ?
+			 ktls_ctx_errstr(ctx) : ktls_strerror(ret));
+}
+
+struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
+{
+	struct ktls_ctx *ctx = ktls_ctx_new();
+	int i;
+
+	if (!ctx)
+		tool_die("out of memory (or wolfSSL failed to initialise)");
+	if (o->passfile)
+		ktls_ctx_set_passphrase_cb(ctx, pass_from_file,
+					   (void *)o->passfile);
+	if (o->cafile)
+		check(ctx, ktls_ctx_load_ca_file(ctx, o->cafile), "--cafile");
+	if (o->capath)
+		check(ctx, ktls_ctx_load_ca_dir(ctx, o->capath), "--capath");
+	if (o->crl)
+		check(ctx, ktls_ctx_load_crl_file(ctx, o->crl), "--crl");
+	for (i = 0; i < o->n_ids; i++)
+		check(ctx, ktls_ctx_add_identity(ctx, o->certs[i], o->keys[i]),
+		      "--cert/--key");
+	if (o->n_ids == 0 && o->certs[0])
+		tool_die("--cert %s needs a --key", o->certs[0]);
+	if (o->alpn)
+		check(ctx, ktls_ctx_set_alpn(ctx, o->alpn), "--alpn");
+	if (o->ciphers)
+		check(ctx, ktls_ctx_set_ciphers(ctx, o->ciphers), "--ciphers");
+	if (o->vmin)
+		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_VERSION_MIN, o->vmin),
+		      "--min");
+	if (o->vmax)
+		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_VERSION_MAX, o->vmax),
+		      "--max");
+	check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_VERIFY, o->verify),
+	      "verify mode");
+	if (o->software)
+		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_FORCE_SOFTWARE, 1),
+		      "--software");
+	if (o->no_tickets)
+		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_SESSION_TICKETS, 0),
+		      "--no-tickets");
+	return ctx;
+}
+
+static const char *where(const struct ktls_conn *conn, enum ktls_dir dir)
+{
+	return ktls_conn_offloaded(conn, dir) ? "kernel" : "software";
+}
+
+int tool_session_line(const struct ktls_conn *conn, char *buf, size_t size)
+{
+	const char *alpn = ktls_conn_alpn(conn);
+
+	return snprintf(buf, size, "%s %s alpn=%s resumed=%s tx=%s rx=%s",
+			tool_version_name(ktls_conn_version(conn)),
+			ktls_cipher_name(ktls_conn_cipher(conn)),
+			alpn ? alpn : "-",
+			ktls_conn_resumed(conn) ? "yes" : "no",
+			where(conn, KTLS_DIR_TX), where(conn, KTLS_DIR_RX));
+}
+
+void tool_print_session(FILE *f, const struct ktls_conn *conn)
+{
+	const uint8_t *der;
+	const char *alpn = ktls_conn_alpn(conn);
+	char buf[512];
+	size_t len;
+
+	fprintf(f, "version: %s\n",
+		tool_version_name(ktls_conn_version(conn)));
+	fprintf(f, "cipher: %s\n", ktls_cipher_name(ktls_conn_cipher(conn)));
+	fprintf(f, "alpn: %s\n", alpn ? alpn : "-");
+	if (ktls_conn_peer_cert(conn, 0, &der, &len) == 0) {
+		if (ktls_cert_subject(der, len, buf, sizeof(buf)) >= 0)
+			fprintf(f, "peer subject: %s\n", buf);
+		if (ktls_cert_issuer(der, len, buf, sizeof(buf)) >= 0)
+			fprintf(f, "peer issuer: %s\n", buf);
+		if (ktls_cert_fingerprint(der, len, buf, sizeof(buf)) >= 0)
+			fprintf(f, "peer sha256: %s\n", buf);
+	} else {
+		fprintf(f, "peer subject: -\n");
+	}
+	fprintf(f, "resumed: %s\n", ktls_conn_resumed(conn) ? "yes" : "no");
+	fprintf(f, "tx: %s\n", where(conn, KTLS_DIR_TX));
+	fprintf(f, "rx: %s\n", where(conn, KTLS_DIR_RX));
+	if (!ktls_conn_offloaded(conn, KTLS_DIR_TX) ||
+	    !ktls_conn_offloaded(conn, KTLS_DIR_RX))
+		fprintf(f, "offload: %s\n", ktls_conn_offload_reason(conn));
+	fflush(f);
+}
+
+int tool_send_all(struct ktls_conn *conn, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = ktls_send(conn, p, len);
+
+		if (n < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long long tool_send_file(struct ktls_conn *conn, const char *path)
+{
+	struct stat st;
+	off_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	while (off < st.st_size) {
+		ssize_t n = ktls_sendfile(conn, fd, &off,
+					  (size_t)(st.st_size - off));
+
+		if (n < 0) {
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+	}
+	close(fd);
+	return (long long)off;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int tool_pump(struct ktls_conn *conn, int in_fd, int out_fd,
+	      long long *sent, long long *received)
+{
+	static char buf[64 * 1024];
+	struct pollfd pfd[2];
+	bool in_open = in_fd >= 0, net_open = true;
+	int ret;
+
+	if (!in_open) {
+		ret = ktls_close(conn);
+		if (ret < 0)
+			return ret;
+	}
+	while (net_open) {
+		ssize_t n;
+
+		pfd[0].fd = ktls_conn_fd(conn);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = in_open ? in_fd : -1;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd[1].revents) {
+			n = read(in_fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				in_open = false;
+				ret = ktls_close(conn);
+				if (ret < 0)
+					return ret;
+			} else {
+				ret = tool_send_all(conn, buf, (size_t)n);
+				if (ret < 0)
+					return ret;
+				*sent += n;
+			}
+		}
+		if (pfd[0].revents) {
+			n = ktls_recv(conn, buf, sizeof(buf));
+			if (n == -EAGAIN)
+				continue;
+			if (n < 0)
+				return (int)n;
+			if (n == 0) {
+				net_open = false;
+				break;
+			}
+			*received += n;
+			if (out_fd >= 0) {
+				ret = write_all(out_fd, buf, (size_t)n);
+				if (ret < 0)
+					return ret;
+			}
+		}
+	}
+	/* The peer closed first: answer its close_notify with ours. */
+	if (in_open)
+		return ktls_close(conn);
+	return 0;
+}
