@@ -9,6 +9,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include "ktls_int.h"
@@ -25,7 +26,7 @@ static int copy_out(const char *s, char *buf, size_t size)
 
 static WOLFSSL_X509 *parse(const uint8_t *der, size_t len)
 {
-	if (!der || len == 0 || len > INT32_MAX)
+	if (!der || len == 0 || len > INT32_MAX || ktls_init() < 0)
 		return NULL;
 	return wolfSSL_X509_d2i(NULL, der, (int)len);
 }
@@ -60,23 +61,39 @@ int ktls_cert_issuer(const uint8_t *der, size_t len, char *buf, size_t size)
 	return name_of(der, len, buf, size, true);
 }
 
+/*
+ * wolfSSL_X509_get_next_altname() walks every kind of name (e-mail, IP,
+ * URI) in its own order, so the DNS names are picked from the decoded
+ * certificate's list, which keeps the certificate's order.
+ */
 int ktls_cert_san(const uint8_t *der, size_t len, unsigned int idx, char *buf,
 		  size_t size)
 {
-	WOLFSSL_X509 *x = parse(der, len);
-	const char *name = NULL;
-	unsigned int i;
-	int ret;
+	struct DecodedCert cert;
+	const DNS_entry *e;
+	unsigned int n = 0;
+	int ret = -ENOENT;
 
-	if (!x)
+	if (!der || len == 0 || len > INT32_MAX || ktls_init() < 0)
 		return -EBADMSG;
-	for (i = 0; i <= idx; i++) {
-		name = wolfSSL_X509_get_next_altname(x);
-		if (!name)
-			break;
+	wc_InitDecodedCert(&cert, der, (word32)len, NULL);
+	if (wc_ParseCert(&cert, CERT_TYPE, NO_VERIFY, NULL) != 0) {
+		wc_FreeDecodedCert(&cert);
+		return -EBADMSG;
 	}
-	ret = name ? copy_out(name, buf, size) : -ENOENT;
-	wolfSSL_X509_free(x);
+	for (e = cert.altNames; e; e = e->next) {
+		if (e->type != ASN_DNS_TYPE || n++ != idx)
+			continue;
+		if (!buf || e->len < 0 || (size_t)e->len >= size) {
+			ret = -ENOSPC;
+		} else {
+			memcpy(buf, e->name, (size_t)e->len);
+			buf[e->len] = '\0';
+			ret = e->len;
+		}
+		break;
+	}
+	wc_FreeDecodedCert(&cert);
 	return ret;
 }
 
@@ -84,10 +101,12 @@ int ktls_cert_fingerprint(const uint8_t *der, size_t len, char *buf,
 			  size_t size)
 {
 	uint8_t digest[WC_SHA256_DIGEST_SIZE];
+	WOLFSSL_X509 *x = parse(der, len);
 	size_t i;
 
-	if (!der || len == 0 || len > UINT32_MAX)
+	if (!x)
 		return -EBADMSG;
+	wolfSSL_X509_free(x);
 	if (!buf || size < 2 * sizeof(digest) + 1)
 		return -ENOSPC;
 	if (wc_Sha256Hash(der, (word32)len, digest) != 0)

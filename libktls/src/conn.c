@@ -187,9 +187,12 @@ static enum ktls_verify_result verify_result_of(int err)
 		return KTLS_VERIFY_UNKNOWN_CA;
 	case ASN_AFTER_DATE_E:
 	case 10:	/* X509_V_ERR_CERT_HAS_EXPIRED */
+	case 14:	/* X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD, which
+			 * wolfSSL reports for ASN_AFTER_DATE_E */
 		return KTLS_VERIFY_EXPIRED;
 	case ASN_BEFORE_DATE_E:
 	case 9:		/* X509_V_ERR_CERT_NOT_YET_VALID */
+	case 13:	/* X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, likewise */
 		return KTLS_VERIFY_NOT_YET_VALID;
 	case DOMAIN_NAME_MISMATCH:
 	case IPADDR_MISMATCH:

@@ -42,6 +42,7 @@ int ktls_init(void)
 struct ktls_ctx *ktls_ctx_new(void)
 {
 	struct ktls_ctx *ctx;
+	char list[512];
 
 	if (ktls_init() < 0)
 		return NULL;
@@ -53,10 +54,15 @@ struct ktls_ctx *ktls_ctx_new(void)
 	if (!ctx->wctx)
 		goto err;
 	/* Versions and ciphers are set on each connection from its options;
-	 * the context itself already refuses what policy refuses. */
+	 * the context itself already refuses what policy refuses (wolfSSL's
+	 * own defaults allow TLS 1.1, RC4, 3DES and anonymous suites). */
 	if (wolfSSL_CTX_SetMinVersion(ctx->wctx, WOLFSSL_TLSV1_2) !=
-	    WOLFSSL_SUCCESS)
+	    WOLFSSL_SUCCESS ||
+	    ktls_policy_wolfssl_ciphers(&ctx->opts, list, sizeof(list)) < 0 ||
+	    wolfSSL_CTX_set_cipher_list(ctx->wctx, list) != WOLFSSL_SUCCESS)
 		goto err;
+	/* Report WANT_READ at once instead of retrying ten times. */
+	wolfSSL_CTX_clear_mode(ctx->wctx, SSL_MODE_AUTO_RETRY);
 	return ctx;
 err:
 	ktls_ctx_free(ctx);

@@ -47,6 +47,7 @@ static const struct {
 } refused[] = {
 	{ "SSLV2", "SSL 2.0 is refused by policy (broken: RFC 6176)" },
 	{ "SSLV3", "SSL 3.0 is refused by policy (broken: RFC 7568)" },
+	{ "ANULL", "anonymous suites are refused by policy (no authentication)" },
 	{ "RC4", "RC4 is refused by policy (broken: RFC 7465)" },
 	{ "3DES", "3DES is refused by policy (64-bit blocks: Sweet32)" },
 	{ "DES-CBC3", "3DES is refused by policy (64-bit blocks: Sweet32)" },
@@ -116,6 +117,21 @@ static int lookup_cipher(const char *tok, enum ktls_cipher *out)
 	return -ENOENT;
 }
 
+/*
+ * OpenSSL names CBC suites without saying so: "AES128-SHA",
+ * "ECDHE-RSA-AES256-SHA384".  A name with a block cipher and a -SHA* MAC
+ * but no AEAD mode is one of them.
+ */
+static bool is_cbc_name(const char *upper)
+{
+	const char *sha = strstr(upper, "-SHA");
+
+	if (!sha || (!strstr(upper, "AES") && !strstr(upper, "CAMELLIA")))
+		return false;
+	return !strstr(upper, "GCM") && !strstr(upper, "CCM") &&
+	       !strstr(upper, "POLY1305");
+}
+
 static void set_why(char *why, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -160,6 +176,12 @@ int ktls_policy_parse_ciphers(const char *list, enum ktls_cipher *out,
 			p++;
 			continue;
 		}
+		/* OpenSSL-style exclusions ("!RC4", "-MD5") name what policy
+		 * already excludes: nothing to do. */
+		if (*p == '!' || *p == '-') {
+			p += len;
+			continue;
+		}
 		if (len >= sizeof(tok)) {
 			set_why(why, why_size, "cipher name too long: '%.*s...'",
 				20, p);
@@ -184,6 +206,12 @@ int ktls_policy_parse_ciphers(const char *list, enum ktls_cipher *out,
 					refused[i].why);
 				return -EPROTONOSUPPORT;
 			}
+		}
+		if (is_cbc_name(upper)) {
+			set_why(why, why_size, "'%s': CBC suites are refused by "
+				"policy: only AEAD ciphers are allowed (and only "
+				"they can be offloaded to the kernel)", tok);
+			return -EPROTONOSUPPORT;
 		}
 		set_why(why, why_size,
 			"'%s' is not a cipher libktls knows; use AES-128-GCM, "
@@ -221,8 +249,8 @@ static int check_version(long v, char *why, size_t why_size)
 		return -EPROTONOSUPPORT;
 	default:
 		set_why(why, why_size,
-			"0x%04lx is not a TLS version; use KTLS_TLS_1_2 or "
-			"KTLS_TLS_1_3", (unsigned long)v & 0xffff);
+			"%#lx is not a TLS version; use KTLS_TLS_1_2 or "
+			"KTLS_TLS_1_3", (unsigned long)v);
 		return -EINVAL;
 	}
 }
