@@ -70,7 +70,9 @@ int tool_opt(struct tool_opts *o, int c, const char *arg)
 		o->capath = arg;
 		return 0;
 	case OPT_CRL:
-		o->crl = arg;
+		if (o->n_crls == 4)
+			tool_die("at most 4 CRL files");
+		o->crls[o->n_crls++] = arg;
 		return 0;
 	case OPT_CERT:
 		if (o->n_ids == 8)
@@ -152,8 +154,8 @@ struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 		check(ctx, ktls_ctx_load_ca_file(ctx, o->cafile), "--cafile");
 	if (o->capath)
 		check(ctx, ktls_ctx_load_ca_dir(ctx, o->capath), "--capath");
-	if (o->crl)
-		check(ctx, ktls_ctx_load_crl_file(ctx, o->crl), "--crl");
+	for (i = 0; i < o->n_crls; i++)
+		check(ctx, ktls_ctx_load_crl_file(ctx, o->crls[i]), "--crl");
 	for (i = 0; i < o->n_ids; i++)
 		check(ctx, ktls_ctx_add_identity(ctx, o->certs[i], o->keys[i]),
 		      "--cert/--key");

@@ -15,7 +15,8 @@
 struct tool_opts {
 	const char *cafile;
 	const char *capath;
-	const char *crl;
+	const char *crls[4];
+	int n_crls;
 	const char *certs[8];
 	const char *keys[8];
 	int n_ids;
@@ -56,6 +57,7 @@ enum {
 	"  --cafile FILE     trust the CAs in FILE (PEM)\n"		\
 	"  --capath DIR      trust the CAs in DIR (hashed names)\n"	\
 	"  --crl FILE        check certificates against the CRL in FILE\n" \
+	"                    (repeat for the CRL of each CA)\n" \
 	"  --cert FILE       own certificate chain (PEM or DER)\n"	\
 	"  --key FILE        its private key (PEM, may be encrypted, or DER)\n" \
 	"  --pass FILE       passphrase of an encrypted key, from FILE\n" \
