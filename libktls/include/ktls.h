@@ -238,7 +238,7 @@ bool ktls_caps_io_uring_op(const struct ktls_caps *caps, unsigned int opcode);
  * A context (struct ktls_ctx) holds what many connections share: policy,
  * trust store, identities, ALPN, session caches.  A connection
  * (struct ktls_conn) wraps one connected TCP socket that the application
- * owns: libktls never closes the fd.  After ktls_handshake() succeeds the
+ * owns: libktls never closes the fd.  After ktls_conn_handshake() succeeds the
  * record layer runs in the kernel when it can (see ktls_conn_offloaded())
  * and in wolfSSL otherwise; the ktls_send()/ktls_recv()/ktls_sendfile()/
  * ktls_close() calls work the same either way.
@@ -373,7 +373,7 @@ KTLS_MUST_CHECK int ktls_ctx_set_ciphers(struct ktls_ctx *ctx,
  * @list: comma-separated protocol names in preference order, such as
  *	  "h2,http/1.1"; NULL or "" for none
  *
- * Return: 0; -EINVAL for an empty name or one longer than 255 bytes.
+ * Return: 0; -EINVAL for an empty name or a list longer than 255 bytes.
  */
 KTLS_MUST_CHECK int ktls_ctx_set_alpn(struct ktls_ctx *ctx, const char *list);
 
@@ -681,9 +681,11 @@ KTLS_MUST_CHECK ssize_t ktls_send(struct ktls_conn *conn, const void *buf,
  * @len: room in @buf (16 KiB or more avoids a copy through libktls)
  *
  * Records that are not application data are handled here: session tickets
- * are stored for resumption, KeyUpdate renews the keys (or fails with
- * -EKEYEXPIRED when the kernel cannot), a close_notify reads as end of
- * file, and other alerts end the connection.
+ * are stored for resumption (with RX in the kernel too), a close_notify
+ * reads as end of file, and other alerts end the connection.  A TLS 1.3
+ * KeyUpdate from the peer ends it with -EKEYEXPIRED when RX is in the
+ * kernel: this version does not install renewed keys (in software,
+ * wolfSSL renews them itself).
  *
  * Return: bytes received; 0 at the peer's close_notify; -EAGAIN;
  * -ECONNABORTED (alert, see ktls_conn_alert()); -ECONNRESET (the stream
@@ -720,6 +722,122 @@ KTLS_MUST_CHECK ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd,
  * Return: 0; -EAGAIN; -EPIPE or -ECONNRESET if the peer is gone.
  */
 KTLS_MUST_CHECK int ktls_close(struct ktls_conn *conn);
+
+/*
+ * Sessions, for resumption.  A struct ktls_session is reference-counted:
+ * each function that returns one gives the caller a reference, freed with
+ * ktls_session_free(), and the library takes its own where it keeps one.
+ * A session holds the secret that resumes it: keep exported sessions as
+ * private as keys.
+ *
+ * Clients: a context keeps a cache keyed by peer name, port and peer id
+ * (ktls_conn_set_peer_id(), as NSS's SSL_SetSockPeerID()); a client
+ * connection offers the cached session for its key unless
+ * ktls_conn_set_session() chose one.  TLS 1.3 servers send tickets after
+ * the handshake: they are taken in by ktls_recv() (with RX in the kernel
+ * too), so the session worth keeping is the one read after some data.
+ *
+ * Servers: a context keeps a session-ID cache (TLS 1.2) and issues
+ * tickets (TLS 1.2 and 1.3) under keys wolfSSL rotates every hour, unless
+ * KTLS_OPT_SESSION_TICKETS is 0.
+ */
+struct ktls_session;
+
+/**
+ * ktls_ctx_set_session_cache() - size and lifetime of the session caches
+ * @ctx: a context
+ * @size: entries in each of the client and server caches; 0 turns caching
+ *	  off (default 1024)
+ * @lifetime: seconds a session may be resumed (default 7200); tickets a
+ *	      server issues live as long, but at most 1800 s (wolfSSL's
+ *	      ticket keys rotate every hour)
+ * Return: 0; -EINVAL for a lifetime of 0 or over a week.
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_session_cache(struct ktls_ctx *ctx,
+					       unsigned int size,
+					       unsigned int lifetime);
+
+/**
+ * ktls_ctx_flush_sessions() - forget every cached session
+ * @ctx: a context
+ *
+ * As NSS's SSL_ClearSessionCache().  Tickets already issued stay valid
+ * until their keys rotate.
+ */
+void ktls_ctx_flush_sessions(struct ktls_ctx *ctx);
+
+/**
+ * ktls_conn_set_peer_id() - tell apart client sessions to the same server
+ * @conn: a client connection before its handshake
+ * @id: a string that becomes part of the cache key (e.g. the identity the
+ *	application logs in as); NULL for none
+ * Return: 0; -EINVAL for a server connection or an id over 255 bytes.
+ */
+KTLS_MUST_CHECK int ktls_conn_set_peer_id(struct ktls_conn *conn,
+					  const char *id);
+
+/**
+ * ktls_conn_set_session() - offer a session for resumption (client)
+ * @conn: a client connection before its handshake
+ * @sess: the session; the connection takes its own reference
+ *
+ * Whether the server accepted it shows in ktls_conn_resumed().
+ *
+ * Return: 0; -EINVAL for a server connection, after the handshake began,
+ * or for a session that cannot be resumed.
+ */
+KTLS_MUST_CHECK int ktls_conn_set_session(struct ktls_conn *conn,
+					  struct ktls_session *sess);
+
+/**
+ * ktls_conn_get_session() - the connection's resumable session
+ * @conn: a connection after its handshake
+ * Return: a new reference, or NULL if there is none (yet: a TLS 1.3
+ * ticket may still come) or memory ran out.
+ */
+struct ktls_session *ktls_conn_get_session(const struct ktls_conn *conn);
+
+/**
+ * ktls_session_ref() - take another reference
+ * @sess: a session or NULL
+ * Return: @sess.
+ */
+struct ktls_session *ktls_session_ref(struct ktls_session *sess);
+
+/**
+ * ktls_session_free() - drop a reference; the last one wipes the session
+ * @sess: a session or NULL
+ *
+ * Context: any thread.
+ */
+void ktls_session_free(struct ktls_session *sess);
+
+/**
+ * ktls_session_resumable() - whether a session can be offered
+ * @sess: a session or NULL
+ * Return: true if it has a session ID or a ticket.
+ */
+bool ktls_session_resumable(const struct ktls_session *sess);
+
+/**
+ * ktls_session_export() - serialise a session
+ * @sess: a session
+ * @buf: where to write it, or NULL to learn the size
+ * @size: room in @buf
+ * Return: the length; -ENOSPC if @size is too small; -EINVAL; -EIO.
+ */
+KTLS_MUST_CHECK ssize_t ktls_session_export(const struct ktls_session *sess,
+					    uint8_t *buf, size_t size);
+
+/**
+ * ktls_session_import() - a session from ktls_session_export()'s bytes
+ * @buf: the bytes
+ * @len: their length
+ * @sessp: set to the new session, freed with ktls_session_free()
+ * Return: 0; -EBADMSG if the bytes are not a session; -EINVAL; -ENOMEM.
+ */
+KTLS_MUST_CHECK int ktls_session_import(const uint8_t *buf, size_t len,
+					struct ktls_session **sessp);
 
 #pragma GCC visibility pop
 

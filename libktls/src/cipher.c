@@ -44,7 +44,7 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_aes_ccm_128,
 KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 		   TLS_CIPHER_CHACHA20_POLY1305);
 
-#define KTLS_CIPHER(enumval, str, type, PFX, s13, s12_ecdsa, s12_rsa, wolf) \
+#define KTLS_CIPHER(enumval, str, type, PFX, s13, s12_ecdsa, s12_rsa)	\
 	[enumval] = {							\
 		.cipher = enumval,					\
 		.name = str,						\
@@ -62,7 +62,6 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 		.tls13_suite = s13,					\
 		.tls12_ecdhe_ecdsa_suite = s12_ecdsa,			\
 		.tls12_ecdhe_rsa_suite = s12_rsa,			\
-		.wolfssl_suites = wolf,					\
 	}
 
 /*
@@ -72,23 +71,16 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 static const struct ktls_cipher_desc ktls_ciphers[] = {
 	KTLS_CIPHER(KTLS_CIPHER_AES_128_GCM, "AES-128-GCM",
 		    struct tls12_crypto_info_aes_gcm_128,
-		    TLS_CIPHER_AES_GCM_128, 0x1301, 0xc02b, 0xc02f,
-		    "TLS13-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:"
-		    "ECDHE-RSA-AES128-GCM-SHA256"),
+		    TLS_CIPHER_AES_GCM_128, 0x1301, 0xc02b, 0xc02f),
 	KTLS_CIPHER(KTLS_CIPHER_AES_256_GCM, "AES-256-GCM",
 		    struct tls12_crypto_info_aes_gcm_256,
-		    TLS_CIPHER_AES_GCM_256, 0x1302, 0xc02c, 0xc030,
-		    "TLS13-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:"
-		    "ECDHE-RSA-AES256-GCM-SHA384"),
+		    TLS_CIPHER_AES_GCM_256, 0x1302, 0xc02c, 0xc030),
 	KTLS_CIPHER(KTLS_CIPHER_AES_128_CCM, "AES-128-CCM",
 		    struct tls12_crypto_info_aes_ccm_128,
-		    TLS_CIPHER_AES_CCM_128, 0x1304, 0xc0ac, 0,
-		    "TLS13-AES128-CCM-SHA256:ECDHE-ECDSA-AES128-CCM"),
+		    TLS_CIPHER_AES_CCM_128, 0x1304, 0xc0ac, 0),
 	KTLS_CIPHER(KTLS_CIPHER_CHACHA20_POLY1305, "CHACHA20-POLY1305",
 		    struct tls12_crypto_info_chacha20_poly1305,
-		    TLS_CIPHER_CHACHA20_POLY1305, 0x1303, 0xcca9, 0xcca8,
-		    "TLS13-CHACHA20-POLY1305-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
-		    "ECDHE-RSA-CHACHA20-POLY1305"),
+		    TLS_CIPHER_CHACHA20_POLY1305, 0x1303, 0xcca9, 0xcca8),
 };
 
 const struct ktls_cipher_desc *ktls_cipher_desc(enum ktls_cipher cipher)

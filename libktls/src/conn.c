@@ -8,7 +8,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -66,6 +68,13 @@ void ktls_conn_free(struct ktls_conn *conn)
 		return;
 	ktls_conn_drop_ssl(conn);
 	free_peer_certs(conn);
+	ktls_session_free(conn->session);
+	ktls_session_free(conn->offer);
+	free(conn->peer_id);
+	free(conn->cache_key);
+	if (conn->feed)
+		explicit_bzero(conn->feed, conn->feed_len);
+	free(conn->feed);
 	free(conn->peer_name);
 	if (conn->rbuf)
 		explicit_bzero(conn->rbuf, KTLS_MAX_RECORD_BODY);
@@ -158,6 +167,105 @@ int ktls_conn_set_peer_name(struct ktls_conn *conn, const char *name)
 		return -ENOMEM;
 	free(conn->peer_name);
 	conn->peer_name = copy;
+	return 0;
+}
+
+int ktls_conn_set_peer_id(struct ktls_conn *conn, const char *id)
+{
+	int ret = before_handshake(conn);
+	char *copy = NULL;
+
+	if (ret < 0)
+		return ret;
+	if (conn->role != KTLS_ROLE_CLIENT || (id && strlen(id) > 255)) {
+		ktls_set_err(conn->err, "a peer id is for client connections, "
+			     "and at most 255 bytes");
+		return -EINVAL;
+	}
+	if (id) {
+		copy = strdup(id);
+		if (!copy)
+			return -ENOMEM;
+	}
+	free(conn->peer_id);
+	conn->peer_id = copy;
+	return 0;
+}
+
+int ktls_conn_set_session(struct ktls_conn *conn, struct ktls_session *sess)
+{
+	int ret = before_handshake(conn);
+
+	if (ret < 0)
+		return ret;
+	if (conn->role != KTLS_ROLE_CLIENT || !ktls_session_resumable(sess)) {
+		ktls_set_err(conn->err, "only a client can offer a session, "
+			     "and only a resumable one");
+		return -EINVAL;
+	}
+	ktls_session_free(conn->offer);
+	conn->offer = ktls_session_ref(sess);
+	return 0;
+}
+
+struct ktls_session *ktls_conn_get_session(const struct ktls_conn *conn)
+{
+	return conn ? ktls_session_ref(conn->session) : NULL;
+}
+
+/*
+ * A client's cache key: the peer name (or address when there is none),
+ * the port, and the peer id.
+ */
+static int make_cache_key(struct ktls_conn *conn)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "";
+	unsigned int port = 0;
+	int n;
+
+	if (getpeername(conn->fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+			port = ntohs(sin->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+				  sizeof(host));
+			port = ntohs(sin6->sin6_port);
+		}
+	}
+	n = asprintf(&conn->cache_key, "%s:%u/%s",
+		     conn->peer_name ? conn->peer_name : host, port,
+		     conn->peer_id ? conn->peer_id : "");
+	if (n < 0) {
+		conn->cache_key = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Offer the session chosen with ktls_conn_set_session(), or the cached
+ * one.  A session wolfSSL will not take is simply not offered. */
+static int offer_session(struct ktls_conn *conn)
+{
+	struct ktls_session *s = ktls_session_ref(conn->offer);
+	int ret = make_cache_key(conn);
+
+	if (ret < 0)
+		return ret;
+	if (!s && conn->ctx->client_cache.capacity)
+		s = ktls_cache_get(&conn->ctx->client_cache, conn->cache_key,
+				   strlen(conn->cache_key), ktls_now());
+	if (s && wolfSSL_set_session(conn->ssl, ktls_session_wolfssl(s)) !=
+	    WOLFSSL_SUCCESS)
+		ktls_set_err(conn->err, "the session offered could not be "
+			     "used; full handshake");
+	ktls_session_free(s);
 	return 0;
 }
 
@@ -257,7 +365,7 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 	return 1;
 }
 
-static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
+int ktls_sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 {
 	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
 
@@ -315,7 +423,8 @@ static int verify_mode(const struct ktls_conn *conn)
 static int conn_setup(struct ktls_conn *conn)
 {
 	struct ktls_opts *o = &conn->opts;
-	char list[512];
+	uint8_t suites[KTLS_SUITES_MAX];
+	size_t n_suites = 0;
 	WOLFSSL *ssl;
 	int ret;
 
@@ -338,7 +447,7 @@ static int conn_setup(struct ktls_conn *conn)
 	ret = ensure_trust(conn);
 	if (ret < 0)
 		return ret;
-	ret = ktls_policy_wolfssl_ciphers(o, list, sizeof(list));
+	ret = ktls_policy_suites(o, suites, sizeof(suites), &n_suites);
 	if (ret < 0)
 		return ret;
 
@@ -364,9 +473,9 @@ static int conn_setup(struct ktls_conn *conn)
 		ktls_set_err(conn->err, "wolfSSL refused the version range");
 		goto err;
 	}
-	if (wolfSSL_set_cipher_list(ssl, list) != WOLFSSL_SUCCESS) {
-		ktls_set_err(conn->err, "wolfSSL refused the cipher list %s",
-			     list);
+	if (wolfSSL_set_cipher_list_bytes(ssl, suites, (int)n_suites) !=
+	    WOLFSSL_SUCCESS) {
+		ktls_set_err(conn->err, "wolfSSL refused the cipher list");
 		goto err;
 	}
 	wolfSSL_set_verify(ssl, verify_mode(conn), verify_cb);
@@ -404,20 +513,25 @@ static int conn_setup(struct ktls_conn *conn)
 		}
 	}
 	if (conn->role == KTLS_ROLE_SERVER) {
-		wolfSSL_CTX_set_servername_callback(conn->ctx->wctx, sni_cb);
 		if (!o->tickets &&
 		    (wolfSSL_NoTicketTLSv12(ssl) != WOLFSSL_SUCCESS ||
-		     wolfSSL_no_ticket_TLSv13(ssl) != WOLFSSL_SUCCESS)) {
+		     wolfSSL_no_ticket_TLSv13(ssl) != 0)) {
 			ktls_set_err(conn->err, "tickets could not be "
 				     "turned off");
 			ret = -EIO;
 			goto err;
 		}
-	} else if (o->tickets &&
-		   wolfSSL_UseSessionTicket(ssl) != WOLFSSL_SUCCESS) {
-		ktls_set_err(conn->err, "tickets could not be turned on");
-		ret = -EIO;
-		goto err;
+	} else {
+		if (o->tickets &&
+		    wolfSSL_UseSessionTicket(ssl) != WOLFSSL_SUCCESS) {
+			ktls_set_err(conn->err, "tickets could not be turned "
+				     "on");
+			ret = -EIO;
+			goto err;
+		}
+		ret = offer_session(conn);
+		if (ret < 0)
+			goto err;
 	}
 	return 0;
 err:

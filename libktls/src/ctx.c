@@ -42,7 +42,8 @@ int ktls_init(void)
 struct ktls_ctx *ktls_ctx_new(void)
 {
 	struct ktls_ctx *ctx;
-	char list[512];
+	uint8_t suites[KTLS_SUITES_MAX];
+	size_t n = 0;
 
 	if (ktls_init() < 0)
 		return NULL;
@@ -58,11 +59,18 @@ struct ktls_ctx *ktls_ctx_new(void)
 	 * own defaults allow TLS 1.1, RC4, 3DES and anonymous suites). */
 	if (wolfSSL_CTX_SetMinVersion(ctx->wctx, WOLFSSL_TLSV1_2) !=
 	    WOLFSSL_SUCCESS ||
-	    ktls_policy_wolfssl_ciphers(&ctx->opts, list, sizeof(list)) < 0 ||
-	    wolfSSL_CTX_set_cipher_list(ctx->wctx, list) != WOLFSSL_SUCCESS)
+	    ktls_policy_suites(&ctx->opts, suites, sizeof(suites), &n) < 0 ||
+	    wolfSSL_CTX_set_cipher_list_bytes(ctx->wctx, suites, (int)n) !=
+	    WOLFSSL_SUCCESS)
 		goto err;
 	/* Report WANT_READ at once instead of retrying ten times. */
 	wolfSSL_CTX_clear_mode(ctx->wctx, SSL_MODE_AUTO_RETRY);
+	/* Servers pick their identity by SNI (set here, once: a context is
+	 * shared by threads once configured). */
+	wolfSSL_CTX_set_servername_callback(ctx->wctx, ktls_sni_cb);
+	ctx->caches_ready = true;
+	if (ktls_ctx_sessions_init(ctx) < 0)
+		goto err;
 	return ctx;
 err:
 	ktls_ctx_free(ctx);
@@ -87,6 +95,10 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 		return;
 	for (i = 0; i < ctx->n_identities; i++)
 		identity_free(&ctx->ids[i]);
+	if (ctx->caches_ready) {
+		ktls_cache_destroy(&ctx->client_cache);
+		ktls_cache_destroy(&ctx->server_cache);
+	}
 	if (ctx->wctx)
 		wolfSSL_CTX_free(ctx->wctx);
 	explicit_bzero(ctx, sizeof(*ctx));

@@ -9,6 +9,7 @@
 #define KTLS_INT_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/tcp.h>
@@ -66,7 +67,6 @@ struct ktls_cipher_desc {
 	uint16_t tls13_suite;		/* TLS_AES_128_GCM_SHA256 = 0x1301 */
 	uint16_t tls12_ecdhe_ecdsa_suite; /* 0 when there is none */
 	uint16_t tls12_ecdhe_rsa_suite;	/* 0 when there is none */
-	const char *wolfssl_suites;	/* wolfSSL's names for all of them */
 };
 
 /* enum ktls_cipher values run 1..KTLS_CIPHER_MAX. */
@@ -116,6 +116,21 @@ struct ktls_identity {
 	void *leaf;			/* WOLFSSL_X509 *, for name matching */
 };
 
+/* An LRU cache of sessions (session.c). */
+struct ktls_cache_entry;
+struct ktls_cache {
+	pthread_mutex_t lock;
+	struct ktls_cache_entry *head, *tail;	/* most recently used first */
+	unsigned int count;
+	unsigned int capacity;			/* 0: off */
+	unsigned int lifetime;			/* seconds */
+};
+
+#define KTLS_CACHE_SIZE 1024
+#define KTLS_CACHE_LIFETIME 7200
+/* The longest ticket lifetime wolfSSL's hourly ticket keys allow. */
+#define KTLS_TICKET_MAX 1800
+
 struct ktls_ctx {
 	struct WOLFSSL_CTX *wctx;
 	struct ktls_opts opts;
@@ -125,7 +140,9 @@ struct ktls_ctx {
 	struct ktls_identity ids[KTLS_MAX_IDENTITIES];
 	ktls_passphrase_cb pass_cb;
 	void *pass_arg;
-	char offload[128];		/* why a direction is in software */
+	bool caches_ready;
+	struct ktls_cache client_cache;	/* peer name:port/peer id */
+	struct ktls_cache server_cache;	/* session ID */
 	char err[KTLS_ERRSTR_SIZE];
 };
 
@@ -151,9 +168,21 @@ struct ktls_conn {
 	enum ktls_conn_state state;
 	struct ktls_opts opts;
 	char *peer_name;
+	char *peer_id;
+	char *cache_key;		/* client: where its session is cached */
+	struct ktls_session *session;	/* the latest resumable state */
+	struct ktls_session *offer;	/* client: to resume */
 	short events;			/* POLLIN or POLLOUT after -EAGAIN */
 	int io_err;			/* -errno of the last failed I/O call */
 	bool io_eof;			/* the TCP stream ended */
+
+	/* A record for wolfSSL that libktls built (a post-handshake message
+	 * the kernel decrypted, sealed again); the recv callback serves it
+	 * and nothing else while feeding is set. */
+	bool feeding;
+	uint8_t *feed;
+	size_t feed_len;
+	size_t feed_off;
 
 	/* What the recv callback has read of the current record. */
 	uint8_t rec_hdr[KTLS_RECORD_HDR];
@@ -206,8 +235,10 @@ KTLS_MUST_CHECK int ktls_policy_set_opt(struct ktls_opts *o,
 					char *why, size_t why_size);
 KTLS_MUST_CHECK int ktls_policy_check_alpn(const char *list, char *why,
 					   size_t why_size);
-KTLS_MUST_CHECK int ktls_policy_wolfssl_ciphers(const struct ktls_opts *o,
-						char *buf, size_t size);
+KTLS_MUST_CHECK int ktls_policy_suites(const struct ktls_opts *o,
+				       uint8_t *buf, size_t size, size_t *len);
+/* Room for every suite of every cipher: 3 suites of 2 bytes each. */
+#define KTLS_SUITES_MAX (KTLS_CIPHER_MAX * 3 * 2)
 void ktls_opts_default(struct ktls_opts *o);
 
 /* error.c */
@@ -216,6 +247,30 @@ void ktls_set_err(char *err, const char *fmt, ...)
 
 /* conn.c */
 void ktls_conn_drop_ssl(struct ktls_conn *conn);
+int ktls_sni_cb(struct WOLFSSL *ssl, int *alert, void *arg);
+
+/* session.c */
+struct ktls_session *ktls_session_wrap(void *ws);
+void *ktls_session_wolfssl(const struct ktls_session *s);
+void ktls_cache_init(struct ktls_cache *c, unsigned int capacity,
+		     unsigned int lifetime);
+void ktls_cache_configure(struct ktls_cache *c, unsigned int capacity,
+			  unsigned int lifetime);
+void ktls_cache_clear(struct ktls_cache *c);
+void ktls_cache_destroy(struct ktls_cache *c);
+KTLS_MUST_CHECK int ktls_cache_put(struct ktls_cache *c, const void *key,
+				   size_t len, struct ktls_session *sess,
+				   uint64_t now);
+struct ktls_session *ktls_cache_get(struct ktls_cache *c, const void *key,
+				    size_t len, uint64_t now);
+void ktls_cache_remove(struct ktls_cache *c, const void *key, size_t len);
+unsigned int ktls_cache_count(struct ktls_cache *c);
+uint64_t ktls_now(void);
+KTLS_MUST_CHECK int ktls_ctx_sessions_init(struct ktls_ctx *ctx);
+
+/* post.c */
+KTLS_MUST_CHECK int ktls_post_handshake_feed(struct ktls_conn *conn,
+					     const uint8_t *msg, size_t len);
 
 /* ctx.c */
 KTLS_MUST_CHECK int ktls_ctx_use_identity(struct ktls_ctx *ctx,

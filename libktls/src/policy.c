@@ -361,30 +361,39 @@ int ktls_policy_check_alpn(const char *list, char *why, size_t why_size)
 }
 
 /*
- * The wolfSSL cipher list for @o: each allowed cipher's TLS 1.3 and 1.2
- * suites, in preference order.
+ * The cipher suites for @o as wire bytes, for
+ * wolfSSL_set_cipher_list_bytes(): each allowed cipher's TLS 1.3 suite,
+ * then its TLS 1.2 ECDHE-ECDSA and ECDHE-RSA suites, in preference order.
+ * (wolfSSL's name-list parser, in 5.5.4, decides from the first name
+ * whether a list is TLS 1.3-only and then merges in the context's other
+ * suites, so names cannot restrict a connection; bytes can.)
  *
- * Return: 0, or -ENOSPC if @size is too small.
+ * Return: 0 with *@len set, or -ENOSPC if @size is too small.
  */
-int ktls_policy_wolfssl_ciphers(const struct ktls_opts *o, char *buf,
-				size_t size)
+int ktls_policy_suites(const struct ktls_opts *o, uint8_t *buf, size_t size,
+		       size_t *len)
 {
 	size_t used = 0;
-	unsigned int i;
+	unsigned int i, j;
 
-	if (size)
-		buf[0] = '\0';
 	for (i = 0; i < o->n_ciphers; i++) {
 		const struct ktls_cipher_desc *d = ktls_cipher_desc(o->ciphers[i]);
-		int n;
+		uint16_t ids[3];
 
 		if (!d)
 			continue;
-		n = snprintf(buf + used, size - used, "%s%s", used ? ":" : "",
-			     d->wolfssl_suites);
-		if (n < 0 || (size_t)n >= size - used)
-			return -ENOSPC;
-		used += (size_t)n;
+		ids[0] = d->tls13_suite;
+		ids[1] = d->tls12_ecdhe_ecdsa_suite;
+		ids[2] = d->tls12_ecdhe_rsa_suite;
+		for (j = 0; j < 3; j++) {
+			if (!ids[j])
+				continue;
+			if (used + 2 > size)
+				return -ENOSPC;
+			buf[used++] = (uint8_t)(ids[j] >> 8);
+			buf[used++] = (uint8_t)ids[j];
+		}
 	}
+	*len = used;
 	return 0;
 }

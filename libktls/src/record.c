@@ -34,6 +34,16 @@ int ktls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	(void)ssl;
 	if (sz <= 0)
 		return WOLFSSL_CBIO_ERR_GENERAL;
+	if (conn->feeding) {
+		want = conn->feed_len - conn->feed_off;
+		if (want == 0)
+			return WOLFSSL_CBIO_ERR_WANT_READ;
+		if (want > (size_t)sz)
+			want = (size_t)sz;
+		memcpy(buf, conn->feed + conn->feed_off, want);
+		conn->feed_off += want;
+		return (int)want;
+	}
 	if (conn->rec_hdr_have < KTLS_RECORD_HDR)
 		want = KTLS_RECORD_HDR - conn->rec_hdr_have;
 	else
@@ -352,13 +362,17 @@ static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
 }
 
 /*
- * A handshake record after the handshake (TLS 1.3): session tickets and
- * KeyUpdate.  A ticket is dropped for now; a KeyUpdate ends the
- * connection with -EKEYEXPIRED, because new keys cannot be derived.
+ * A handshake record after the handshake (TLS 1.3): session tickets go to
+ * wolfSSL (post.c), so that they can resume a session; a KeyUpdate ends
+ * the connection with -EKEYEXPIRED, because new keys cannot be installed.
  */
-static int post_handshake(struct ktls_conn *conn, const uint8_t *p,
-			  size_t len)
+static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
+			  size_t rec_len)
 {
+	const uint8_t *p = rec;
+	size_t len = rec_len;
+	bool tickets = false;
+
 	while (len >= 4) {
 		size_t mlen = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
 
@@ -366,6 +380,7 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *p,
 			break;
 		switch (p[0]) {
 		case 4:		/* new_session_ticket */
+			tickets = true;
 			break;
 		case 24:	/* key_update */
 			ktls_set_err(conn->err, "the peer sent a TLS 1.3 "
@@ -385,7 +400,7 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *p,
 			     "handshake spans records; not supported");
 		return -EPROTO;
 	}
-	return 0;
+	return tickets ? ktls_post_handshake_feed(conn, rec, rec_len) : 0;
 }
 
 /*

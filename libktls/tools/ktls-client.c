@@ -7,6 +7,7 @@
  * Exit status: 0 when the connection ended cleanly, 1 on any failure.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -31,6 +32,9 @@ static void usage(FILE *f)
 		"  --insecure        do not verify the server (tests only)\n"
 		"  --sendfile FILE   send FILE (with sendfile) instead of stdin\n"
 		"  --no-stdin        send nothing; close after the handshake\n"
+		"  --sess-out FILE   save the session to FILE at the end\n"
+		"  --sess-in FILE    offer the session in FILE (resumption)\n"
+		"  --peer-id ID      part of the session cache key\n"
 		TOOL_OPTS_HELP
 		"  -h, --help        print this help and exit\n"
 		"  -V, --version     print the version and exit\n"
@@ -38,7 +42,56 @@ static void usage(FILE *f)
 		"The session summary goes to stderr, the data to stdout.\n");
 }
 
-enum { OPT_NAME = 512, OPT_INSECURE, OPT_SENDFILE, OPT_NO_STDIN };
+enum {
+	OPT_NAME = 512, OPT_INSECURE, OPT_SENDFILE, OPT_NO_STDIN, OPT_SESS_OUT,
+	OPT_SESS_IN, OPT_PEER_ID,
+};
+
+/* Offer the session saved in @path. */
+static void session_in(struct ktls_conn *conn, const char *path)
+{
+	uint8_t buf[16384];
+	struct ktls_session *s;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		tool_die("--sess-in %s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		tool_die("--sess-in %s: empty or unreadable", path);
+	ret = ktls_session_import(buf, (size_t)n, &s);
+	explicit_bzero(buf, sizeof(buf));
+	if (ret < 0)
+		tool_die("--sess-in %s: not a session (%s)", path,
+			 ktls_strerror(ret));
+	ret = ktls_conn_set_session(conn, s);
+	ktls_session_free(s);
+	if (ret < 0)
+		tool_die("--sess-in %s: %s", path, ktls_conn_errstr(conn));
+}
+
+/* Save the connection's session to @path (mode 0600: it holds a secret). */
+static void session_out(struct ktls_conn *conn, const char *path)
+{
+	struct ktls_session *s = ktls_conn_get_session(conn);
+	uint8_t buf[16384];
+	ssize_t n;
+	int fd;
+
+	if (!s)
+		tool_die("--sess-out %s: the server gave no resumable session",
+			 path);
+	n = ktls_session_export(s, buf, sizeof(buf));
+	ktls_session_free(s);
+	if (n < 0)
+		tool_die("--sess-out %s: %s", path, ktls_strerror((int)n));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n || close(fd) < 0)
+		tool_die("--sess-out %s: %s", path, strerror(errno));
+	explicit_bzero(buf, sizeof(buf));
+}
 
 static int dial(const char *host, const char *port)
 {
@@ -75,12 +128,16 @@ int main(int argc, char **argv)
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ "sendfile", required_argument, NULL, OPT_SENDFILE },
 		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
+		{ "sess-out", required_argument, NULL, OPT_SESS_OUT },
+		{ "sess-in", required_argument, NULL, OPT_SESS_IN },
+		{ "peer-id", required_argument, NULL, OPT_PEER_ID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tool_opts o;
-	const char *name = NULL, *file = NULL;
+	const char *name = NULL, *file = NULL, *sess_out = NULL;
+	const char *sess_in = NULL, *peer_id = NULL;
 	bool no_stdin = false;
 	long long sent = 0, received = 0;
 	struct ktls_ctx *ctx;
@@ -101,6 +158,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_STDIN:
 			no_stdin = true;
+			break;
+		case OPT_SESS_OUT:
+			sess_out = optarg;
+			break;
+		case OPT_SESS_IN:
+			sess_in = optarg;
+			break;
+		case OPT_PEER_ID:
+			peer_id = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -129,6 +195,10 @@ int main(int argc, char **argv)
 		if (ret < 0)
 			tool_die("--name: %s", ktls_conn_errstr(conn));
 	}
+	if (peer_id && ktls_conn_set_peer_id(conn, peer_id) < 0)
+		tool_die("--peer-id: %s", ktls_conn_errstr(conn));
+	if (sess_in)
+		session_in(conn, sess_in);
 	ret = ktls_conn_handshake(conn);
 	if (ret < 0)
 		tool_die("handshake with %s:%s failed: %s", argv[optind],
@@ -155,6 +225,8 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "done: %lld bytes out, %lld bytes in\n", sent,
 			received);
+	if (sess_out)
+		session_out(conn, sess_out);
 	ktls_conn_free(conn);
 	close(fd);
 	ktls_ctx_free(ctx);

@@ -35,6 +35,7 @@ struct server {
 	const char *ready_file;
 	long count;
 	bool fork;
+	bool no_cache;
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,7 @@ static void usage(FILE *f)
 		"  --require-cert    require a client certificate\n"
 		"  --count N         exit after N connections\n"
 		"  --fork            a process per connection\n"
+		"  --no-cache        no session-ID cache (tickets still work)\n"
 		"  --ready-file F    write the port to F once listening\n"
 		TOOL_OPTS_HELP
 		"  -h, --help        print this help and exit\n"
@@ -61,7 +63,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_BIND = 512, OPT_WWW, OPT_FILE, OPT_OUT, OPT_VERIFY,
-	OPT_REQUIRE, OPT_COUNT, OPT_FORK, OPT_READY,
+	OPT_REQUIRE, OPT_COUNT, OPT_FORK, OPT_READY, OPT_NO_CACHE,
 };
 
 static int listen_on(const char *addr, const char *port, int *portp)
@@ -207,7 +209,7 @@ static int handle(struct server *s, struct ktls_ctx *ctx, int fd,
 			"%s\n", tool_name, addr, ntohs(peer->sin_port), line,
 			in, out, *ktls_conn_errstr(conn) ?
 			ktls_conn_errstr(conn) : ktls_strerror(ret));
-	else
+	else if (!s->o.quiet)
 		fprintf(stderr, "%s: %s:%u ok %s in=%lld out=%lld\n",
 			tool_name, addr, ntohs(peer->sin_port), line, in, out);
 out:
@@ -239,6 +241,7 @@ int main(int argc, char **argv)
 		{ "require-cert", no_argument, NULL, OPT_REQUIRE },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "fork", no_argument, NULL, OPT_FORK },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "ready-file", required_argument, NULL, OPT_READY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -280,6 +283,9 @@ int main(int argc, char **argv)
 		case OPT_FORK:
 			s.fork = true;
 			break;
+		case OPT_NO_CACHE:
+			s.no_cache = true;
+			break;
 		case OPT_READY:
 			s.ready_file = optarg;
 			break;
@@ -306,8 +312,12 @@ int main(int argc, char **argv)
 	if (s.fork)
 		signal(SIGCHLD, SIG_IGN);
 	ctx = tool_ctx_setup(&s.o);
+	if (s.no_cache && ktls_ctx_set_session_cache(ctx, 0, 7200) < 0)
+		tool_die("--no-cache: %s", ktls_ctx_errstr(ctx));
 	lfd = listen_on(s.bind, argv[optind], &port);
-	fprintf(stderr, "%s: listening on %s:%d\n", tool_name, s.bind, port);
+	if (!s.o.quiet)
+		fprintf(stderr, "%s: listening on %s:%d\n", tool_name, s.bind,
+			port);
 	if (s.ready_file)
 		write_ready(s.ready_file, port);
 

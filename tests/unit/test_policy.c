@@ -30,18 +30,6 @@
 #define SENTINEL_CIPHER ((enum ktls_cipher)0x5a5a)
 #define SENTINEL_N 0xa5
 
-/* The wolfSSL suites of each cipher, as cipher.c names them. */
-#define WOLF_AES128GCM							\
-	"TLS13-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:"	\
-	"ECDHE-RSA-AES128-GCM-SHA256"
-#define WOLF_AES256GCM							\
-	"TLS13-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:"	\
-	"ECDHE-RSA-AES256-GCM-SHA384"
-#define WOLF_AES128CCM "TLS13-AES128-CCM-SHA256:ECDHE-ECDSA-AES128-CCM"
-#define WOLF_CHACHA							\
-	"TLS13-CHACHA20-POLY1305-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"	\
-	"ECDHE-RSA-CHACHA20-POLY1305"
-
 #define MISSING_PATH "/nonexistent/libktls-unit-test/missing.pem"
 
 static void sentinel_fill(enum ktls_cipher *out, uint8_t *n)
@@ -816,68 +804,60 @@ static void test_policy_check_alpn_rejects_long_list(void **state)
 	assert_string_equal(why, "ALPN list longer than 255 bytes");
 }
 
-/* ktls_policy_wolfssl_ciphers() ----------------------------------------- */
+/* ktls_policy_suites() ------------------------------------------------- */
 
-static void test_policy_wolfssl_ciphers_lists_in_order(void **state)
+static void test_policy_suites_lists_in_order(void **state)
 {
-	static const char want_default[] = WOLF_AES256GCM ":" WOLF_AES128GCM
-					   ":" WOLF_CHACHA ":" WOLF_AES128CCM;
+	static const uint8_t want_default[] = {
+		0x13, 0x02, 0xc0, 0x2c, 0xc0, 0x30,	/* AES-256-GCM */
+		0x13, 0x01, 0xc0, 0x2b, 0xc0, 0x2f,	/* AES-128-GCM */
+		0x13, 0x03, 0xcc, 0xa9, 0xcc, 0xa8,	/* CHACHA20-POLY1305 */
+		0x13, 0x04, 0xc0, 0xac,			/* AES-128-CCM */
+	};
+	static const uint8_t want_ccm_chacha[] = {
+		0x13, 0x04, 0xc0, 0xac, 0x13, 0x03, 0xcc, 0xa9, 0xcc, 0xa8,
+	};
 	struct ktls_opts o;
-	char buf[512];
+	uint8_t buf[KTLS_SUITES_MAX + 8];
+	size_t len = 0;
 
 	(void)state;
 	ktls_opts_default(&o);
-	memset(buf, 'z', sizeof(buf));
-	assert_int_equal(ktls_policy_wolfssl_ciphers(&o, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, want_default);
+	assert_int_equal(ktls_policy_suites(&o, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, sizeof(want_default));
+	assert_memory_equal(buf, want_default, len);
 
 	/* Each cipher's TLS 1.3 suite, then its TLS 1.2 ones, in the order
-	 * of the options. */
+	 * of the options; CCM has no ECDHE-RSA suite. */
 	o.n_ciphers = 2;
 	o.ciphers[0] = AES128CCM;
 	o.ciphers[1] = CHACHA;
-	assert_int_equal(ktls_policy_wolfssl_ciphers(&o, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, WOLF_AES128CCM ":" WOLF_CHACHA);
-
-	o.n_ciphers = 1;
-	o.ciphers[0] = AES128GCM;
-	assert_int_equal(ktls_policy_wolfssl_ciphers(&o, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, WOLF_AES128GCM);
+	assert_int_equal(ktls_policy_suites(&o, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, sizeof(want_ccm_chacha));
+	assert_memory_equal(buf, want_ccm_chacha, len);
 
 	/* Exactly the room needed is enough. */
 	ktls_opts_default(&o);
-	memset(buf, 'z', sizeof(buf));
-	assert_int_equal(ktls_policy_wolfssl_ciphers(&o, buf,
-						     sizeof(want_default)), 0);
-	assert_string_equal(buf, want_default);
-	assert_int_equal(buf[sizeof(want_default)], 'z');
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(ktls_policy_suites(&o, buf, sizeof(want_default),
+					    &len), 0);
+	assert_int_equal(buf[sizeof(want_default)], 0x5a);
+	assert_true(sizeof(want_default) <= KTLS_SUITES_MAX);
 }
 
-static void test_policy_wolfssl_ciphers_rejects_small_buf(void **state)
+static void test_policy_suites_rejects_small_buf(void **state)
 {
-	static const char want_default[] = WOLF_AES256GCM ":" WOLF_AES128GCM
-					   ":" WOLF_CHACHA ":" WOLF_AES128CCM;
 	struct ktls_opts o;
-	char buf[512];
+	uint8_t buf[KTLS_SUITES_MAX];
+	size_t len = 12345;
 
 	(void)state;
 	ktls_opts_default(&o);
-	memset(buf, 'z', sizeof(buf));
-	assert_int_equal(ktls_policy_wolfssl_ciphers(&o, buf, 8), -ENOSPC);
-	/* Whatever was written stays inside the buffer, NUL-terminated. */
-	assert_true(memchr(buf, '\0', 8) != NULL);
-	assert_int_equal(buf[8], 'z');
-	/* One byte short of the whole list. */
-	assert_int_equal(ktls_policy_wolfssl_ciphers(&o, buf,
-						     sizeof(want_default) - 1),
-			 -ENOSPC);
-	assert_int_equal(buf[sizeof(want_default) - 1], 'z');
-	/* Enough for the first cipher only. */
-	assert_int_equal(ktls_policy_wolfssl_ciphers(
-				 &o, buf, sizeof(WOLF_AES256GCM)), -ENOSPC);
-	memset(buf, 'z', sizeof(buf));
-	assert_int_equal(ktls_policy_wolfssl_ciphers(&o, buf, 0), -ENOSPC);
-	assert_int_equal(buf[0], 'z');
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(ktls_policy_suites(&o, buf, 7, &len), -ENOSPC);
+	assert_int_equal(buf[7], 0x5a);
+	assert_int_equal(len, 12345);
+	assert_int_equal(ktls_policy_suites(&o, buf, 0, &len), -ENOSPC);
 }
 
 /* ktls_opts_default() --------------------------------------------------- */
@@ -1198,8 +1178,8 @@ int main(void)
 		cmocka_unit_test(test_policy_check_alpn_accepts_lists),
 		cmocka_unit_test(test_policy_check_alpn_rejects_empty_name),
 		cmocka_unit_test(test_policy_check_alpn_rejects_long_list),
-		cmocka_unit_test(test_policy_wolfssl_ciphers_lists_in_order),
-		cmocka_unit_test(test_policy_wolfssl_ciphers_rejects_small_buf),
+		cmocka_unit_test(test_policy_suites_lists_in_order),
+		cmocka_unit_test(test_policy_suites_rejects_small_buf),
 		cmocka_unit_test(test_opts_default_is_secure),
 		cmocka_unit_test(test_opts_default_overwrites_previous_values),
 		cmocka_unit_test(test_ctx_set_ciphers_applies_list),

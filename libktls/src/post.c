@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * post.c - TLS 1.3 post-handshake messages with RX in the kernel.
+ *
+ * The kernel hands up a NewSessionTicket as plaintext.  wolfSSL (Debian
+ * 12's) has no API to take a plaintext handshake message, and exports no
+ * traffic secrets, so the message is sealed again as the record wolfSSL
+ * expects next: the peer's key and IV, at wolfSSL's own peer sequence
+ * number (which counts only what wolfSSL was fed, not what the kernel
+ * decrypted).  wolfSSL then stores the ticket as it would have.  The AEAD
+ * is wolfCrypt's; only the TLS 1.3 record framing is done here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/chacha20_poly1305.h>
+
+#include "ktls_int.h"
+
+#define TAG_SIZE 16
+
+/*
+ * Seal @in (@len bytes: the plaintext and its inner content type) into
+ * @out with @key and the 12-byte @nonce, authenticating @aad (the record
+ * header).  @out has room for @len + TAG_SIZE bytes.
+ */
+static int aead_seal(enum ktls_cipher cipher, const uint8_t *key,
+		     size_t key_len, const uint8_t *nonce, const uint8_t *aad,
+		     const uint8_t *in, size_t len, uint8_t *out)
+{
+	Aes aes;
+	int ret;
+
+	switch (cipher) {
+	case KTLS_CIPHER_AES_128_GCM:
+	case KTLS_CIPHER_AES_256_GCM:
+	case KTLS_CIPHER_AES_128_CCM:
+		if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0)
+			return -EIO;
+		if (cipher == KTLS_CIPHER_AES_128_CCM)
+			ret = wc_AesCcmSetKey(&aes, key, (word32)key_len) ?:
+			      wc_AesCcmEncrypt(&aes, out, in, (word32)len,
+					       nonce, KTLS_NONCE_SIZE,
+					       out + len, TAG_SIZE, aad,
+					       KTLS_RECORD_HDR);
+		else
+			ret = wc_AesGcmSetKey(&aes, key, (word32)key_len) ?:
+			      wc_AesGcmEncrypt(&aes, out, in, (word32)len,
+					       nonce, KTLS_NONCE_SIZE,
+					       out + len, TAG_SIZE, aad,
+					       KTLS_RECORD_HDR);
+		wc_AesFree(&aes);
+		explicit_bzero(&aes, sizeof(aes));
+		return ret ? -EIO : 0;
+	case KTLS_CIPHER_CHACHA20_POLY1305:
+		ret = wc_ChaCha20Poly1305_Encrypt(key, nonce, aad,
+						  KTLS_RECORD_HDR, in,
+						  (word32)len, out, out + len);
+		return ret ? -EIO : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The record wolfSSL expects next, holding handshake message(s) @msg. */
+static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
+			    size_t len, uint8_t *rec, size_t *rec_len)
+{
+	const struct ktls_cipher_desc *d = ktls_cipher_desc(conn->cipher);
+	bool client = conn->role == KTLS_ROLE_CLIENT;
+	const uint8_t *key, *iv;
+	uint8_t nonce[KTLS_NONCE_SIZE];
+	uint8_t *inner;
+	size_t body = len + 1 + TAG_SIZE;
+	word64 seq = 0;
+	int i, ret;
+
+	if (!d)
+		return -EINVAL;
+	key = client ? wolfSSL_GetServerWriteKey(conn->ssl) :
+		       wolfSSL_GetClientWriteKey(conn->ssl);
+	iv = client ? wolfSSL_GetServerWriteIV(conn->ssl) :
+		      wolfSSL_GetClientWriteIV(conn->ssl);
+	/* Its return value is !seq, not a status: read seq. */
+	(void)wolfSSL_GetPeerSequenceNumber(conn->ssl, &seq);
+	if (!key || !iv)
+		return -EIO;
+
+	rec[0] = KTLS_CT_APPDATA;
+	rec[1] = 3;
+	rec[2] = 3;
+	rec[3] = (uint8_t)(body >> 8);
+	rec[4] = (uint8_t)body;
+	memcpy(nonce, iv, sizeof(nonce));
+	for (i = 0; i < 8; i++)
+		nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
+
+	inner = malloc(len + 1);
+	if (!inner)
+		return -ENOMEM;
+	memcpy(inner, msg, len);
+	inner[len] = KTLS_CT_HANDSHAKE;
+	ret = aead_seal(conn->cipher, key, d->key_size, nonce, rec, inner,
+			len + 1, rec + KTLS_RECORD_HDR);
+	explicit_bzero(inner, len + 1);
+	free(inner);
+	explicit_bzero(nonce, sizeof(nonce));
+	if (ret < 0)
+		return ret;
+	*rec_len = KTLS_RECORD_HDR + body;
+	return 0;
+}
+
+/*
+ * Give wolfSSL the post-handshake message(s) @msg (TLS 1.3, RX in the
+ * kernel) and let it process them.  A ticket it cannot take costs only
+ * resumption, so failures here drop wolfSSL's state rather than the
+ * connection.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int ktls_post_handshake_feed(struct ktls_conn *conn, const uint8_t *msg,
+			     size_t len)
+{
+	uint8_t *rec;
+	uint8_t scratch[64];
+	size_t rec_len = 0;
+	int ret;
+
+	if (!conn->ssl || conn->version != KTLS_TLS_1_3 ||
+	    len > KTLS_MAX_PLAINTEXT)
+		return 0;
+	rec = malloc(KTLS_RECORD_HDR + len + 1 + TAG_SIZE);
+	if (!rec)
+		return -ENOMEM;
+	ret = seal_for_wolfssl(conn, msg, len, rec, &rec_len);
+	if (ret < 0) {
+		free(rec);
+		ktls_conn_drop_ssl(conn);
+		return ret == -ENOMEM ? ret : 0;
+	}
+	conn->feed = rec;
+	conn->feed_len = rec_len;
+	conn->feed_off = 0;
+	conn->feeding = true;
+	/* wolfSSL reads the record, stores the ticket (new_session() sees
+	 * it) and then wants more: WANT_READ is success here. */
+	ret = wolfSSL_read(conn->ssl, scratch, sizeof(scratch));
+	if (ret > 0 || wolfSSL_get_error(conn->ssl, ret) !=
+	    WOLFSSL_ERROR_WANT_READ)
+		ktls_conn_drop_ssl(conn);
+	conn->feeding = false;
+	explicit_bzero(rec, rec_len);
+	free(rec);
+	conn->feed = NULL;
+	conn->feed_len = conn->feed_off = 0;
+	return 0;
+}

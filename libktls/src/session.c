@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * session.c - resumable sessions: a ref-counted handle around wolfSSL's
+ * session, its export and import, and the LRU cache that holds them (the
+ * client cache, keyed by peer name, port and peer id, and the server
+ * cache, keyed by session ID).
+ *
+ * A cache is a list in most-recently-used order, searched linearly: a
+ * lookup costs far less than the handshake it saves for the sizes a
+ * process keeps (the default is 1024 entries).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "ktls_int.h"
+
+struct ktls_session {
+	int refs;			/* atomic */
+	WOLFSSL_SESSION *ws;
+};
+
+struct ktls_session *ktls_session_wrap(void *ws)
+{
+	struct ktls_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	s->ws = ws;
+	return s;
+}
+
+void *ktls_session_wolfssl(const struct ktls_session *s)
+{
+	return s ? s->ws : NULL;
+}
+
+struct ktls_session *ktls_session_ref(struct ktls_session *s)
+{
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+void ktls_session_free(struct ktls_session *s)
+{
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* wolfSSL wipes the master secret when its last reference goes. */
+	wolfSSL_SESSION_free(s->ws);
+	free(s);
+}
+
+bool ktls_session_resumable(const struct ktls_session *s)
+{
+	return s && s->ws && wolfSSL_SESSION_is_resumable(s->ws) == 1;
+}
+
+ssize_t ktls_session_export(const struct ktls_session *s, uint8_t *buf,
+			    size_t size)
+{
+	unsigned char *p = buf;
+	int len;
+
+	if (!s || !s->ws)
+		return -EINVAL;
+	len = wolfSSL_i2d_SSL_SESSION(s->ws, NULL);
+	if (len <= 0)
+		return -EIO;
+	if (!buf)
+		return len;
+	if ((size_t)len > size)
+		return -ENOSPC;
+	/* wolfSSL's i2d writes at *p (allocating only when it is NULL). */
+	if (wolfSSL_i2d_SSL_SESSION(s->ws, &p) != len) {
+		explicit_bzero(buf, size);
+		return -EIO;
+	}
+	return len;
+}
+
+int ktls_session_import(const uint8_t *buf, size_t len,
+			struct ktls_session **sessp)
+{
+	const unsigned char *p = buf;
+	WOLFSSL_SESSION *ws;
+	struct ktls_session *s;
+
+	if (!buf || !sessp || len == 0 || len > 65536)
+		return -EINVAL;
+	if (ktls_init() < 0)
+		return -EIO;
+	ws = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len);
+	if (!ws)
+		return -EBADMSG;
+	s = ktls_session_wrap(ws);
+	if (!s) {
+		wolfSSL_SESSION_free(ws);
+		return -ENOMEM;
+	}
+	*sessp = s;
+	return 0;
+}
+
+/* The cache. */
+
+struct ktls_cache_entry {
+	struct ktls_cache_entry *prev, *next;
+	struct ktls_session *sess;
+	uint64_t expires;
+	size_t key_len;
+	uint8_t key[];
+};
+
+static void entry_unlink(struct ktls_cache *c, struct ktls_cache_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		c->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		c->tail = e->prev;
+	e->prev = e->next = NULL;
+	c->count--;
+}
+
+static void entry_push_front(struct ktls_cache *c, struct ktls_cache_entry *e)
+{
+	e->prev = NULL;
+	e->next = c->head;
+	if (c->head)
+		c->head->prev = e;
+	c->head = e;
+	if (!c->tail)
+		c->tail = e;
+	c->count++;
+}
+
+static void entry_free(struct ktls_cache_entry *e)
+{
+	ktls_session_free(e->sess);
+	explicit_bzero(e->key, e->key_len);
+	free(e);
+}
+
+static struct ktls_cache_entry *find(struct ktls_cache *c, const void *key,
+				     size_t len)
+{
+	struct ktls_cache_entry *e;
+
+	for (e = c->head; e; e = e->next)
+		if (e->key_len == len && !memcmp(e->key, key, len))
+			return e;
+	return NULL;
+}
+
+void ktls_cache_init(struct ktls_cache *c, unsigned int capacity,
+		     unsigned int lifetime)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->capacity = capacity;
+	c->lifetime = lifetime;
+}
+
+void ktls_cache_clear(struct ktls_cache *c)
+{
+	struct ktls_cache_entry *e, *next;
+
+	pthread_mutex_lock(&c->lock);
+	for (e = c->head; e; e = next) {
+		next = e->next;
+		entry_free(e);
+	}
+	c->head = c->tail = NULL;
+	c->count = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void ktls_cache_destroy(struct ktls_cache *c)
+{
+	ktls_cache_clear(c);
+	pthread_mutex_destroy(&c->lock);
+}
+
+/* Change size and lifetime; entries over the new size go, oldest first. */
+void ktls_cache_configure(struct ktls_cache *c, unsigned int capacity,
+			  unsigned int lifetime)
+{
+	pthread_mutex_lock(&c->lock);
+	c->capacity = capacity;
+	c->lifetime = lifetime;
+	while (c->count > c->capacity) {
+		struct ktls_cache_entry *e = c->tail;
+
+		entry_unlink(c, e);
+		entry_free(e);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * Store @sess (the cache takes its own reference) under @key at time
+ * @now, replacing what was there; the least recently used entry goes
+ * when the cache is full.
+ *
+ * Return: 0; -ENOMEM; -EINVAL for a bad key; -ENOSPC for a cache of size
+ * 0 (off).
+ */
+int ktls_cache_put(struct ktls_cache *c, const void *key, size_t len,
+		   struct ktls_session *sess, uint64_t now)
+{
+	struct ktls_cache_entry *e, *old;
+
+	if (!key || len == 0 || len > 1024 || !sess)
+		return -EINVAL;
+	if (c->capacity == 0)
+		return -ENOSPC;
+	e = malloc(sizeof(*e) + len);
+	if (!e)
+		return -ENOMEM;
+	e->prev = e->next = NULL;
+	e->sess = ktls_session_ref(sess);
+	e->expires = now + c->lifetime;
+	e->key_len = len;
+	memcpy(e->key, key, len);
+
+	pthread_mutex_lock(&c->lock);
+	old = find(c, key, len);
+	if (old) {
+		entry_unlink(c, old);
+		entry_free(old);
+	}
+	while (c->count >= c->capacity) {
+		old = c->tail;
+		entry_unlink(c, old);
+		entry_free(old);
+	}
+	entry_push_front(c, e);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+/*
+ * The session stored under @key, as a new reference the caller frees, or
+ * NULL when there is none or it expired (it is then dropped).  A hit
+ * becomes the most recently used entry.
+ */
+struct ktls_session *ktls_cache_get(struct ktls_cache *c, const void *key,
+				    size_t len, uint64_t now)
+{
+	struct ktls_cache_entry *e;
+	struct ktls_session *s = NULL;
+
+	if (!key || len == 0)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	e = find(c, key, len);
+	if (e) {
+		entry_unlink(c, e);
+		if (now >= e->expires) {
+			entry_free(e);
+		} else {
+			s = ktls_session_ref(e->sess);
+			entry_push_front(c, e);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+/* Drop the entry under @key, if any. */
+void ktls_cache_remove(struct ktls_cache *c, const void *key, size_t len)
+{
+	struct ktls_cache_entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = find(c, key, len);
+	if (e) {
+		entry_unlink(c, e);
+		entry_free(e);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+unsigned int ktls_cache_count(struct ktls_cache *c)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->count;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+uint64_t ktls_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/*
+ * wolfSSL's external cache.  new_session() is called when a handshake
+ * ends on either side, and on a client when a TLS 1.3 ticket arrives; it
+ * gets a reference of its own (returning 1 keeps it).  get_session()
+ * serves a server's session-ID lookup: with *copy 0 wolfSSL copies the
+ * session and drops the reference it is given.
+ */
+static int new_session(WOLFSSL *ssl, WOLFSSL_SESSION *ws)
+{
+	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
+	struct ktls_session *s;
+	const unsigned char *id;
+	unsigned int id_len = 0;
+
+	if (!conn || wolfSSL_SESSION_is_resumable(ws) != 1)
+		return 0;
+	s = ktls_session_wrap(ws);
+	if (!s)
+		return 0;
+	ktls_session_free(conn->session);
+	conn->session = s;
+	/* A session that cannot be cached is still the connection's. */
+	if (conn->role == KTLS_ROLE_CLIENT) {
+		if (conn->cache_key &&
+		    ktls_cache_put(&conn->ctx->client_cache, conn->cache_key,
+				   strlen(conn->cache_key), s, ktls_now()) < 0)
+			return 1;
+	} else {
+		id = wolfSSL_SESSION_get_id(ws, &id_len);
+		if (id && id_len &&
+		    ktls_cache_put(&conn->ctx->server_cache, id, id_len, s,
+				   ktls_now()) < 0)
+			return 1;
+	}
+	return 1;
+}
+
+static WOLFSSL_SESSION *get_session(WOLFSSL *ssl, const unsigned char *id,
+				    int len, int *copy)
+{
+	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
+	struct ktls_session *s;
+	WOLFSSL_SESSION *ws;
+
+	*copy = 0;
+	if (!conn || conn->role != KTLS_ROLE_SERVER || len <= 0)
+		return NULL;
+	s = ktls_cache_get(&conn->ctx->server_cache, id, (size_t)len,
+			   ktls_now());
+	if (!s)
+		return NULL;
+	ws = s->ws;
+	if (wolfSSL_SESSION_up_ref(ws) != WOLFSSL_SUCCESS)
+		ws = NULL;
+	ktls_session_free(s);
+	return ws;
+}
+
+/* Caches of @size entries for @lifetime seconds, on @ctx and its wolfSSL
+ * context. */
+int ktls_ctx_set_session_cache(struct ktls_ctx *ctx, unsigned int size,
+			       unsigned int lifetime)
+{
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	if (lifetime == 0 || lifetime > 7 * 24 * 3600) {
+		ktls_set_err(ctx->err, "a session lifetime is 1 s to a week");
+		return -EINVAL;
+	}
+	ktls_cache_configure(&ctx->client_cache, size, lifetime);
+	ktls_cache_configure(&ctx->server_cache, size, lifetime);
+	/* Returns the previous timeout in this build, not a status. */
+	(void)wolfSSL_CTX_set_timeout(ctx->wctx, lifetime);
+	/*
+	 * wolfSSL's ticket keys live an hour and a ticket is only sealed with
+	 * a key that outlives it; past half an hour both keys can be too
+	 * young to expire and too old to use, and every later handshake
+	 * fails (BAD_STATE_E).  So tickets live half an hour at most.
+	 */
+	if (wolfSSL_CTX_set_TicketHint(ctx->wctx, lifetime < KTLS_TICKET_MAX ?
+				       (int)lifetime : KTLS_TICKET_MAX) !=
+	    WOLFSSL_SUCCESS)
+		return -EIO;
+	/* With the cache off a server sends no session ID at all. */
+	if (wolfSSL_CTX_set_session_cache_mode(ctx->wctx, size ?
+			WOLFSSL_SESS_CACHE_NO_INTERNAL :
+			WOLFSSL_SESS_CACHE_OFF) != WOLFSSL_SUCCESS)
+		return -EIO;
+	return 0;
+}
+
+/* Set up @ctx's caches and hook them into its wolfSSL context. */
+int ktls_ctx_sessions_init(struct ktls_ctx *ctx)
+{
+	ktls_cache_init(&ctx->client_cache, KTLS_CACHE_SIZE,
+			KTLS_CACHE_LIFETIME);
+	ktls_cache_init(&ctx->server_cache, KTLS_CACHE_SIZE,
+			KTLS_CACHE_LIFETIME);
+	wolfSSL_CTX_sess_set_new_cb(ctx->wctx, new_session);
+	wolfSSL_CTX_sess_set_get_cb(ctx->wctx, get_session);
+	return ktls_ctx_set_session_cache(ctx, KTLS_CACHE_SIZE,
+					  KTLS_CACHE_LIFETIME);
+}
+
+void ktls_ctx_flush_sessions(struct ktls_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ktls_cache_clear(&ctx->client_cache);
+	ktls_cache_clear(&ctx->server_cache);
+}
