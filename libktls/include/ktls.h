@@ -839,6 +839,70 @@ KTLS_MUST_CHECK ssize_t ktls_session_export(const struct ktls_session *sess,
 KTLS_MUST_CHECK int ktls_session_import(const uint8_t *buf, size_t len,
 					struct ktls_session **sessp);
 
+/*
+ * Callbacks, after the four hooks of NSS (SSL_AuthCertificateHook,
+ * SSL_BadCertHook, SSL_GetClientAuthDataHook, SSL_HandshakeCallback).
+ * Each may be NULL, which keeps the safe default.  They run inside
+ * ktls_conn_handshake(), on its thread, and must not call
+ * ktls_conn_handshake() themselves.
+ */
+struct ktls_callbacks {
+	/*
+	 * Decide whether to trust the peer.  @der/@len is its certificate
+	 * (DER) and @result the outcome of the built-in checks (chain, dates,
+	 * name, CRL).  Return 0 to accept, a negative errno to reject.
+	 * Default: accept exactly when @result is KTLS_VERIFY_OK.
+	 */
+	int (*auth_cert)(struct ktls_conn *conn, const uint8_t *der,
+			 size_t len, enum ktls_verify_result result,
+			 void *arg);
+	/*
+	 * Called when the peer was not trusted, with the reason.  Return 0
+	 * to accept it anyway (the application takes responsibility, as
+	 * with NSS's SSL_BadCertHook), a negative errno to reject.
+	 * Default: reject.
+	 */
+	int (*bad_cert)(struct ktls_conn *conn, enum ktls_verify_result result,
+			void *arg);
+	/*
+	 * Client: the server asked for a certificate.  Return the index of
+	 * the context's identity to present (in ktls_ctx_add_identity()
+	 * order), or a negative errno to abort the handshake.  Default:
+	 * the first identity.  A context without identities sends none and
+	 * is not asked.
+	 */
+	int (*client_auth)(struct ktls_conn *conn, void *arg);
+	/* The handshake finished and the keys are where they will stay. */
+	void (*handshake_done)(struct ktls_conn *conn, void *arg);
+};
+
+/**
+ * ktls_ctx_set_callbacks() - default callbacks for new connections
+ * @ctx: a context
+ * @cbs: the callbacks (copied), or NULL for none
+ * @arg: passed to each; the caller keeps it valid while it is used
+ */
+void ktls_ctx_set_callbacks(struct ktls_ctx *ctx,
+			    const struct ktls_callbacks *cbs, void *arg);
+
+/**
+ * ktls_conn_set_callbacks() - this connection's callbacks
+ * @conn: a connection before its handshake
+ * @cbs: the callbacks (copied), or NULL for none
+ * @arg: passed to each
+ * Return: 0; -EINVAL after the handshake started.
+ */
+KTLS_MUST_CHECK int ktls_conn_set_callbacks(struct ktls_conn *conn,
+					    const struct ktls_callbacks *cbs,
+					    void *arg);
+
+/**
+ * ktls_conn_role() - the role a connection was made with
+ * @conn: a connection
+ * Return: KTLS_ROLE_CLIENT or KTLS_ROLE_SERVER (0 for NULL).
+ */
+enum ktls_role ktls_conn_role(const struct ktls_conn *conn);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

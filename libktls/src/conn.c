@@ -37,6 +37,8 @@ struct ktls_conn *ktls_conn_new(struct ktls_ctx *ctx, int fd,
 	conn->fd = fd;
 	conn->role = role;
 	conn->opts = ctx->opts;
+	conn->cbs = ctx->cbs;
+	conn->cb_arg = ctx->cb_arg;
 	conn->alert = -1;
 	conn->events = POLLIN;
 	return conn;
@@ -168,6 +170,25 @@ int ktls_conn_set_peer_name(struct ktls_conn *conn, const char *name)
 	free(conn->peer_name);
 	conn->peer_name = copy;
 	return 0;
+}
+
+int ktls_conn_set_callbacks(struct ktls_conn *conn,
+			    const struct ktls_callbacks *cbs, void *arg)
+{
+	int ret = before_handshake(conn);
+
+	if (ret < 0)
+		return ret;
+	memset(&conn->cbs, 0, sizeof(conn->cbs));
+	if (cbs)
+		conn->cbs = *cbs;
+	conn->cb_arg = arg;
+	return 0;
+}
+
+enum ktls_role ktls_conn_role(const struct ktls_conn *conn)
+{
+	return conn ? conn->role : 0;
 }
 
 int ktls_conn_set_peer_id(struct ktls_conn *conn, const char *id)
@@ -332,35 +353,104 @@ static struct ktls_conn *conn_of_store(WOLFSSL_X509_STORE_CTX *store)
 	return ssl ? wolfSSL_get_app_data(ssl) : NULL;
 }
 
+/* Whether this connection checks its peer at all. */
+static bool verifies_peer(const struct ktls_conn *conn)
+{
+	if (conn->role == KTLS_ROLE_CLIENT)
+		return conn->opts.verify != KTLS_VERIFY_NONE_INSECURE;
+	return conn->opts.verify == KTLS_VERIFY_PEER ||
+	       conn->opts.verify == KTLS_VERIFY_REQUIRE;
+}
+
+/*
+ * The verdict on the peer's certificate: the built-in result, then the
+ * application's auth_cert and bad_cert callbacks.
+ */
+static bool decide(struct ktls_conn *conn, WOLFSSL_X509 *leaf)
+{
+	enum ktls_verify_result result = conn->verify_result;
+	const unsigned char *der = NULL;
+	int len = 0, ret;
+
+	if (conn->cbs.auth_cert) {
+		if (leaf)
+			der = wolfSSL_X509_get_der(leaf, &len);
+		ret = conn->cbs.auth_cert(conn, der, der ? (size_t)len : 0,
+					  result, conn->cb_arg);
+		if (ret == 0)
+			return true;
+		if (result == KTLS_VERIFY_OK)
+			conn->verify_result = result = KTLS_VERIFY_OTHER;
+	} else if (result == KTLS_VERIFY_OK) {
+		return true;
+	}
+	if (conn->cbs.bad_cert &&
+	    conn->cbs.bad_cert(conn, result, conn->cb_arg) == 0)
+		return true;
+	return false;
+}
+
 /*
  * Called for every certificate of the chain, passing or not (wolfSSL is
- * built with WOLFSSL_ALWAYS_VERIFY_CB).  Records the first problem; an IP
- * peer name is checked here because wolfSSL_check_domain_name() matches
- * DNS names only.
+ * built with WOLFSSL_ALWAYS_VERIFY_CB), and again for the name check.
+ * Problems are recorded as they come and the chain is let through; the
+ * verdict is given once, at the peer's own certificate (depth 0), where
+ * the callbacks can weigh the first problem found.  An IP peer name is
+ * checked here because wolfSSL_check_domain_name() matches DNS names only.
  */
 static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 {
 	struct ktls_conn *conn = conn_of_store(store);
 	int err = wolfSSL_X509_STORE_CTX_get_error(store);
+	WOLFSSL_X509 *leaf;
 
 	if (!conn)
 		return preverify;
-	if (!preverify) {
-		if (conn->verify_result == KTLS_VERIFY_OK)
-			conn->verify_result = verify_result_of(err);
+	if (!verifies_peer(conn))
+		return 1;
+	if (!preverify && conn->verify_result == KTLS_VERIFY_OK)
+		conn->verify_result = verify_result_of(err);
+	if (wolfSSL_X509_STORE_CTX_get_error_depth(store) != 0)
+		return 1;
+
+	leaf = wolfSSL_X509_STORE_CTX_get_current_cert(store);
+	if (conn->verify_result == KTLS_VERIFY_OK &&
+	    conn->role == KTLS_ROLE_CLIENT && conn->peer_name &&
+	    is_ip_address(conn->peer_name) &&
+	    (!leaf || wolfSSL_X509_check_ip_asc(leaf, conn->peer_name, 0) !=
+	     WOLFSSL_SUCCESS))
+		conn->verify_result = KTLS_VERIFY_HOSTNAME_MISMATCH;
+	/* The name check calls again at depth 0: decide once only, unless a
+	 * new problem came up since. */
+	if (conn->verify_decided && preverify)
+		return 1;
+	conn->verify_decided = true;
+	return decide(conn, leaf) ? 1 : 0;
+}
+
+/*
+ * Client: the server asked for a certificate; let the application pick
+ * the identity.  wolfSSL's convention: 1 is success, 0 a failure.
+ */
+int ktls_cert_setup_cb(WOLFSSL *ssl, void *arg)
+{
+	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
+	int idx;
+
+	(void)arg;
+	if (!conn || conn->role != KTLS_ROLE_CLIENT || !conn->cbs.client_auth)
+		return 1;
+	idx = conn->cbs.client_auth(conn, conn->cb_arg);
+	if (idx < 0) {
+		ktls_set_err(conn->err, "the client_auth callback declined "
+			     "(%s)", ktls_strerror(idx));
 		return 0;
 	}
-	if (wolfSSL_X509_STORE_CTX_get_error_depth(store) == 0 &&
-	    conn->role == KTLS_ROLE_CLIENT && conn->peer_name &&
-	    is_ip_address(conn->peer_name)) {
-		WOLFSSL_X509 *leaf =
-			wolfSSL_X509_STORE_CTX_get_current_cert(store);
-
-		if (!leaf || wolfSSL_X509_check_ip_asc(leaf, conn->peer_name,
-						       0) != WOLFSSL_SUCCESS) {
-			conn->verify_result = KTLS_VERIFY_HOSTNAME_MISMATCH;
-			return 0;
-		}
+	if (ktls_ctx_use_identity_index(conn->ctx, ssl, (unsigned int)idx) <
+	    0) {
+		ktls_set_err(conn->err, "the client_auth callback chose "
+			     "identity %d, which cannot be used", idx);
+		return 0;
 	}
 	return 1;
 }
@@ -539,10 +629,27 @@ err:
 	return ret;
 }
 
+/*
+ * Whether wolfSSL's error @err is a fatal alert from the peer; if so the
+ * alert is recorded and named in conn->err.
+ */
+bool ktls_conn_peer_alert(struct ktls_conn *conn, int err)
+{
+	WOLFSSL_ALERT_HISTORY h;
+
+	if (err != FATAL_ERROR ||
+	    wolfSSL_get_alert_history(conn->ssl, &h) != WOLFSSL_SUCCESS ||
+	    h.last_rx.level != 2)
+		return false;
+	conn->alert = h.last_rx.code;
+	ktls_set_err(conn->err, "the peer sent a fatal alert: %s (%d)",
+		     ktls_alert_name(conn->alert), conn->alert);
+	return true;
+}
+
 /* Map a failed wolfSSL_connect()/accept() to our error and message. */
 static int handshake_error(struct ktls_conn *conn, int ret)
 {
-	WOLFSSL_ALERT_HISTORY h;
 	char buf[WOLFSSL_MAX_ERROR_SZ];
 	int err = wolfSSL_get_error(conn->ssl, ret);
 
@@ -568,14 +675,8 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 			     ktls_verify_result_name(conn->verify_result));
 		return -EKEYREJECTED;
 	}
-	if (err == FATAL_ERROR &&
-	    wolfSSL_get_alert_history(conn->ssl, &h) == WOLFSSL_SUCCESS &&
-	    h.last_rx.level == 2) {
-		conn->alert = h.last_rx.code;
-		ktls_set_err(conn->err, "the peer sent a fatal alert: %s (%d)",
-			     ktls_alert_name(conn->alert), conn->alert);
+	if (ktls_conn_peer_alert(conn, err))
 		return -ECONNABORTED;
-	}
 	if (conn->io_eof || conn->io_err == -ECONNRESET ||
 	    conn->io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
 		ktls_set_err(conn->err, "the peer closed the connection during "
@@ -696,6 +797,8 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 	if (ret < 0)
 		goto fail;
 	conn->state = KTLS_ST_OPEN;
+	if (conn->cbs.handshake_done)
+		conn->cbs.handshake_done(conn, conn->cb_arg);
 	return 0;
 fail:
 	conn->state = KTLS_ST_FAILED;

@@ -454,6 +454,13 @@ int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 
 	if (ctx->n_identities == 0) {
 		ret = identity_use(ctx, NULL, &id, fmt);
+		/* Lets a client's client_auth callback pick the identity.  Only
+		 * with one loaded: with the hook set and no certificate,
+		 * wolfSSL 5.5.4 fails a TLS 1.3 CertificateRequest instead of
+		 * answering with an empty Certificate. */
+		if (ret == 0)
+			wolfSSL_CTX_set_cert_cb(ctx->wctx, ktls_cert_setup_cb,
+						NULL);
 	} else {
 		/* Check the pair on a throw-away connection. */
 		probe = wolfSSL_new(ctx->wctx);
@@ -472,6 +479,28 @@ int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 err:
 	identity_free(&id);
 	return ret;
+}
+
+void ktls_ctx_set_callbacks(struct ktls_ctx *ctx,
+			    const struct ktls_callbacks *cbs, void *arg)
+{
+	if (!ctx)
+		return;
+	memset(&ctx->cbs, 0, sizeof(ctx->cbs));
+	if (cbs)
+		ctx->cbs = *cbs;
+	ctx->cb_arg = arg;
+}
+
+/* Put identity @idx on @ssl (the first one is already on the context). */
+int ktls_ctx_use_identity_index(struct ktls_ctx *ctx, WOLFSSL *ssl,
+				unsigned int idx)
+{
+	if (idx >= ctx->n_identities)
+		return -ENOENT;
+	if (idx == 0)
+		return 0;
+	return identity_use(ctx, ssl, &ctx->ids[idx], ctx->ids[idx].chain_fmt);
 }
 
 /*

@@ -140,6 +140,8 @@ struct ktls_ctx {
 	struct ktls_identity ids[KTLS_MAX_IDENTITIES];
 	ktls_passphrase_cb pass_cb;
 	void *pass_arg;
+	struct ktls_callbacks cbs;
+	void *cb_arg;
 	bool caches_ready;
 	struct ktls_cache client_cache;	/* peer name:port/peer id */
 	struct ktls_cache server_cache;	/* session ID */
@@ -172,6 +174,9 @@ struct ktls_conn {
 	char *cache_key;		/* client: where its session is cached */
 	struct ktls_session *session;	/* the latest resumable state */
 	struct ktls_session *offer;	/* client: to resume */
+	struct ktls_callbacks cbs;
+	void *cb_arg;
+	bool verify_decided;		/* the leaf's verdict was given */
 	short events;			/* POLLIN or POLLOUT after -EAGAIN */
 	int io_err;			/* -errno of the last failed I/O call */
 	bool io_eof;			/* the TCP stream ended */
@@ -248,6 +253,8 @@ void ktls_set_err(char *err, const char *fmt, ...)
 /* conn.c */
 void ktls_conn_drop_ssl(struct ktls_conn *conn);
 int ktls_sni_cb(struct WOLFSSL *ssl, int *alert, void *arg);
+bool ktls_conn_peer_alert(struct ktls_conn *conn, int err);
+int ktls_cert_setup_cb(struct WOLFSSL *ssl, void *arg);
 
 /* session.c */
 struct ktls_session *ktls_session_wrap(void *ws);
@@ -276,6 +283,9 @@ KTLS_MUST_CHECK int ktls_post_handshake_feed(struct ktls_conn *conn,
 KTLS_MUST_CHECK int ktls_ctx_use_identity(struct ktls_ctx *ctx,
 					  struct WOLFSSL *ssl,
 					  const char *sni);
+KTLS_MUST_CHECK int ktls_ctx_use_identity_index(struct ktls_ctx *ctx,
+						struct WOLFSSL *ssl,
+						unsigned int idx);
 
 /* record.c */
 int ktls_io_recv(struct WOLFSSL *ssl, char *buf, int sz, void *arg);

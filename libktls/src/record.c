@@ -264,9 +264,8 @@ static int check_open(struct ktls_conn *conn)
 }
 
 /* Map a wolfSSL_read()/write() failure. */
-static int sw_error(struct ktls_conn *conn, int ret, short events)
+static int sw_error(struct ktls_conn *conn, int ret)
 {
-	WOLFSSL_ALERT_HISTORY h;
 	int err = wolfSSL_get_error(conn->ssl, ret);
 
 	switch (err) {
@@ -282,15 +281,8 @@ static int sw_error(struct ktls_conn *conn, int ret, short events)
 	default:
 		break;
 	}
-	(void)events;
-	if (err == FATAL_ERROR &&
-	    wolfSSL_get_alert_history(conn->ssl, &h) == WOLFSSL_SUCCESS &&
-	    h.last_rx.level == 2) {
-		conn->alert = h.last_rx.code;
-		ktls_set_err(conn->err, "the peer sent a fatal alert: %s (%d)",
-			     ktls_alert_name(conn->alert), conn->alert);
+	if (ktls_conn_peer_alert(conn, err))
 		return -ECONNABORTED;
-	}
 	if (conn->io_eof || conn->io_err == -ECONNRESET ||
 	    conn->io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
 		ktls_set_err(conn->err, "the connection ended without "
@@ -331,7 +323,7 @@ ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 	ret = wolfSSL_write(conn->ssl, buf, (int)len);
 	if (ret > 0)
 		return ret;
-	ret = sw_error(conn, ret, POLLOUT);
+	ret = sw_error(conn, ret);
 	return ret == 0 ? -EPIPE : ret;
 }
 
@@ -496,7 +488,7 @@ ssize_t ktls_recv(struct ktls_conn *conn, void *buf, size_t len)
 	ret = wolfSSL_read(conn->ssl, buf, (int)len);
 	if (ret > 0)
 		return ret;
-	return sw_error(conn, ret, POLLIN);
+	return sw_error(conn, ret);
 }
 
 ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
@@ -540,7 +532,7 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 			break;
 		ret = wolfSSL_write(conn->ssl, buf, (int)n);
 		if (ret <= 0) {
-			ret = sw_error(conn, ret, POLLOUT);
+			ret = sw_error(conn, ret);
 			if (ret == 0)
 				ret = -EPIPE;
 			break;
@@ -595,7 +587,7 @@ int ktls_close(struct ktls_conn *conn)
 	} else {
 		ret = wolfSSL_shutdown(conn->ssl);
 		if (ret != WOLFSSL_SUCCESS && ret != WOLFSSL_SHUTDOWN_NOT_DONE) {
-			ret = sw_error(conn, ret, POLLOUT);
+			ret = sw_error(conn, ret);
 			if (ret < 0)
 				return ret;
 		}
