@@ -258,8 +258,12 @@ bool ktls_caps_io_uring_op(const struct ktls_caps *caps, unsigned int opcode);
  *		  close_notify (a truncated stream is never reported as EOF)
  *  -EPROTO	  the peer broke the protocol, or no version or cipher is
  *		  common to both sides
- *  -EKEYEXPIRED  the keys cannot be renewed (KeyUpdate on a kernel without
- *		  rekey support, or the record limit of a key was reached)
+ *  -EKEYEXPIRED  the keys cannot be renewed: the peer sent a KeyUpdate and
+ *		  the kernel cannot take new keys (before Linux 6.14), or a
+ *		  TX key reached its record limit (AES-GCM: 2^24.5 records,
+ *		  RFC 8446 section 5.5; AES-CCM 2^23.5) and cannot be renewed
+ *		  (TLS 1.2, or such a kernel).  The connection is over; the
+ *		  peer gets no garbled data.
  *  -EIO	  an error inside wolfSSL that fits none of the above
  *
  * Thread safety: a context may be shared by threads once configured (its
@@ -300,6 +304,8 @@ enum ktls_opt {
 	KTLS_OPT_SESSION_TICKETS = 6,	/* 1: use tickets (default) */
 	KTLS_OPT_FORCE_SOFTWARE = 7,	/* 1: never offload (tests) */
 	KTLS_OPT_RENEGOTIATION = 8,	/* always 0: 1 is refused */
+	KTLS_OPT_RECORD_LIMIT = 9,	/* records per key before renewal; 0:
+					 * the cipher's safe limit (default) */
 };
 
 /**
@@ -683,9 +689,9 @@ KTLS_MUST_CHECK ssize_t ktls_send(struct ktls_conn *conn, const void *buf,
  * Records that are not application data are handled here: session tickets
  * are stored for resumption (with RX in the kernel too), a close_notify
  * reads as end of file, and other alerts end the connection.  A TLS 1.3
- * KeyUpdate from the peer ends it with -EKEYEXPIRED when RX is in the
- * kernel: this version does not install renewed keys (in software,
- * wolfSSL renews them itself).
+ * KeyUpdate renews the keys: in the kernel on Linux 6.14 and later;
+ * before that it ends the connection with -EKEYEXPIRED (the kernel cannot
+ * take new keys), never with garbled data.
  *
  * Return: bytes received; 0 at the peer's close_notify; -EAGAIN;
  * -ECONNABORTED (alert, see ktls_conn_alert()); -ECONNRESET (the stream
@@ -902,6 +908,30 @@ KTLS_MUST_CHECK int ktls_conn_set_callbacks(struct ktls_conn *conn,
  * Return: KTLS_ROLE_CLIENT or KTLS_ROLE_SERVER (0 for NULL).
  */
 enum ktls_role ktls_conn_role(const struct ktls_conn *conn);
+
+/**
+ * ktls_conn_key_update() - renew the keys (TLS 1.3 KeyUpdate)
+ * @conn: an open TLS 1.3 connection
+ *
+ * Sends a KeyUpdate that also asks the peer to renew its keys (as NSS's
+ * SSL_ReHandshake() did for its era), and switches TX to the new key; RX
+ * follows when the peer's KeyUpdate arrives in ktls_recv().  libktls also
+ * does this by itself before a key reaches its record limit.  With TX in
+ * the kernel this needs Linux 6.14 or later; in software it always works.
+ *
+ * Return: 0; -EPROTONOSUPPORT on TLS 1.2 (renegotiation is refused);
+ * -EOPNOTSUPP when the kernel cannot take new keys (nothing was sent: the
+ * connection goes on with its keys); -EKEYEXPIRED or another negative
+ * errno if renewing failed half way (the connection is then unusable).
+ */
+KTLS_MUST_CHECK int ktls_conn_key_update(struct ktls_conn *conn);
+
+/**
+ * ktls_conn_key_updates() - how often the keys were renewed
+ * @conn: a connection
+ * Return: KeyUpdates sent or received (in software: sent) so far.
+ */
+unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
 
 #pragma GCC visibility pop
 

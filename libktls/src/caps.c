@@ -282,8 +282,7 @@ out_close_pair:
 }
 
 /* Kernels without KeyUpdate support refuse a second TLS_TX with -EBUSY. */
-KTLS_MUST_CHECK
-static int probe_rekey(void)
+int ktls_probe_rekey(void)
 {
 	int fds[2];
 	int ret;
@@ -402,7 +401,7 @@ int ktls_caps_probe(struct ktls_caps **capsp)
 	}
 	if (caps->ulp == 0) {
 		caps->rx_no_pad = probe_rx_no_pad();
-		caps->rekey = probe_rekey();
+		caps->rekey = ktls_probe_rekey();
 	} else {
 		caps->rx_no_pad = false;
 		caps->rekey = caps->ulp;

@@ -44,7 +44,7 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_aes_ccm_128,
 KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 		   TLS_CIPHER_CHACHA20_POLY1305);
 
-#define KTLS_CIPHER(enumval, str, type, PFX, s13, s12_ecdsa, s12_rsa)	\
+#define KTLS_CIPHER(enumval, str, type, PFX, s13, s12_ecdsa, s12_rsa, lim) \
 	[enumval] = {							\
 		.cipher = enumval,					\
 		.name = str,						\
@@ -62,7 +62,18 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 		.tls13_suite = s13,					\
 		.tls12_ecdhe_ecdsa_suite = s12_ecdsa,			\
 		.tls12_ecdhe_rsa_suite = s12_rsa,			\
+		.record_limit = lim,					\
 	}
+
+/*
+ * Records one key may protect.  AES-GCM: 2^24.5 full-size records (RFC
+ * 8446 section 5.5); AES-CCM: 2^23.5 (draft-irtf-cfrg-aead-limits, as
+ * DTLS 1.3 uses it); ChaCha20-Poly1305: its sequence number runs out
+ * first.
+ */
+#define KTLS_LIMIT_GCM 23726566ULL
+#define KTLS_LIMIT_CCM 11863283ULL
+#define KTLS_LIMIT_CHACHA UINT64_MAX
 
 /*
  * Indexed by enum ktls_cipher.  TLS 1.2 suites: RFC 5289 (GCM), RFC 7251
@@ -71,16 +82,20 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 static const struct ktls_cipher_desc ktls_ciphers[] = {
 	KTLS_CIPHER(KTLS_CIPHER_AES_128_GCM, "AES-128-GCM",
 		    struct tls12_crypto_info_aes_gcm_128,
-		    TLS_CIPHER_AES_GCM_128, 0x1301, 0xc02b, 0xc02f),
+		    TLS_CIPHER_AES_GCM_128, 0x1301, 0xc02b, 0xc02f,
+		    KTLS_LIMIT_GCM),
 	KTLS_CIPHER(KTLS_CIPHER_AES_256_GCM, "AES-256-GCM",
 		    struct tls12_crypto_info_aes_gcm_256,
-		    TLS_CIPHER_AES_GCM_256, 0x1302, 0xc02c, 0xc030),
+		    TLS_CIPHER_AES_GCM_256, 0x1302, 0xc02c, 0xc030,
+		    KTLS_LIMIT_GCM),
 	KTLS_CIPHER(KTLS_CIPHER_AES_128_CCM, "AES-128-CCM",
 		    struct tls12_crypto_info_aes_ccm_128,
-		    TLS_CIPHER_AES_CCM_128, 0x1304, 0xc0ac, 0),
+		    TLS_CIPHER_AES_CCM_128, 0x1304, 0xc0ac, 0,
+		    KTLS_LIMIT_CCM),
 	KTLS_CIPHER(KTLS_CIPHER_CHACHA20_POLY1305, "CHACHA20-POLY1305",
 		    struct tls12_crypto_info_chacha20_poly1305,
-		    TLS_CIPHER_CHACHA20_POLY1305, 0x1303, 0xcca9, 0xcca8),
+		    TLS_CIPHER_CHACHA20_POLY1305, 0x1303, 0xcca9, 0xcca8,
+		    KTLS_LIMIT_CHACHA),
 };
 
 const struct ktls_cipher_desc *ktls_cipher_desc(enum ktls_cipher cipher)

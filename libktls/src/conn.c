@@ -544,6 +544,13 @@ static int conn_setup(struct ktls_conn *conn)
 	ssl = wolfSSL_new(conn->ctx->wctx);
 	if (!ssl)
 		return -ENOMEM;
+	/* Attached now, while the socket is surely established; until keys
+	 * are installed the TLS ULP passes everything through as TCP. */
+	conn->ulp_err = o->force_software ? -ECANCELED :
+			ktls_sock_attach_ulp(conn->fd);
+	/* The application attached it already: fine, it is ours to use. */
+	if (conn->ulp_err == -EEXIST)
+		conn->ulp_err = 0;
 	conn->ssl = ssl;
 	wolfSSL_set_app_data(ssl, conn);
 	wolfSSL_SSLSetIORecv(ssl, ktls_io_recv);
@@ -829,6 +836,11 @@ enum ktls_cipher ktls_conn_cipher(const struct ktls_conn *conn)
 const char *ktls_conn_alpn(const struct ktls_conn *conn)
 {
 	return conn && conn->alpn[0] ? conn->alpn : NULL;
+}
+
+unsigned int ktls_conn_key_updates(const struct ktls_conn *conn)
+{
+	return conn ? conn->key_updates : 0;
 }
 
 bool ktls_conn_resumed(const struct ktls_conn *conn)

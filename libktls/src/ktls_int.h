@@ -67,6 +67,7 @@ struct ktls_cipher_desc {
 	uint16_t tls13_suite;		/* TLS_AES_128_GCM_SHA256 = 0x1301 */
 	uint16_t tls12_ecdhe_ecdsa_suite; /* 0 when there is none */
 	uint16_t tls12_ecdhe_rsa_suite;	/* 0 when there is none */
+	uint64_t record_limit;		/* records one key may protect */
 };
 
 /* enum ktls_cipher values run 1..KTLS_CIPHER_MAX. */
@@ -97,6 +98,7 @@ struct ktls_opts {
 	bool crl_check;
 	bool tickets;
 	bool force_software;
+	uint64_t record_limit;		/* 0: the cipher's */
 	uint8_t n_ciphers;
 	enum ktls_cipher ciphers[KTLS_CIPHER_MAX];
 	char alpn[256];			/* comma-separated, "" for none */
@@ -185,6 +187,11 @@ struct ktls_conn {
 	 * the kernel decrypted, sealed again); the recv callback serves it
 	 * and nothing else while feeding is set. */
 	bool feeding;
+	bool capturing;			/* swallow what wolfSSL sends */
+	size_t captured;		/* bytes swallowed */
+	unsigned int key_updates;	/* keys renewed, either direction */
+	int fatal;			/* -errno that ended the connection */
+	int ulp_err;			/* TCP_ULP "tls": 0 or -errno */
 	uint8_t *feed;
 	size_t feed_len;
 	size_t feed_off;
@@ -278,6 +285,8 @@ KTLS_MUST_CHECK int ktls_ctx_sessions_init(struct ktls_ctx *ctx);
 /* post.c */
 KTLS_MUST_CHECK int ktls_post_handshake_feed(struct ktls_conn *conn,
 					     const uint8_t *msg, size_t len);
+KTLS_MUST_CHECK int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg,
+				   size_t len);
 
 /* ctx.c */
 KTLS_MUST_CHECK int ktls_ctx_use_identity(struct ktls_ctx *ctx,
@@ -291,6 +300,18 @@ KTLS_MUST_CHECK int ktls_ctx_use_identity_index(struct ktls_ctx *ctx,
 int ktls_io_recv(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
 int ktls_io_send(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
 KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_install(struct ktls_conn *conn, enum ktls_dir dir);
+KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
+				   size_t len);
+
+/* rekey.c */
+bool ktls_kernel_can_rekey(void);
+KTLS_MUST_CHECK int ktls_key_update_received(struct ktls_conn *conn,
+					     const uint8_t *rec, size_t len);
+KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
+
+/* caps.c */
+KTLS_MUST_CHECK int ktls_probe_rekey(void);
 
 /* sock.c */
 KTLS_MUST_CHECK int ktls_tcp_pair(int fds[2], const char **whyp);

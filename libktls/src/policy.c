@@ -313,6 +313,14 @@ int ktls_policy_set_opt(struct ktls_opts *o, enum ktls_opt opt, long value,
 		else
 			o->force_software = value;
 		return 0;
+	case KTLS_OPT_RECORD_LIMIT:
+		if (value != 0 && value < 16) {
+			set_why(why, why_size, "a record limit is 0 (the "
+				"cipher's own) or at least 16, not %ld", value);
+			return -EINVAL;
+		}
+		o->record_limit = (uint64_t)value;
+		return 0;
 	case KTLS_OPT_RENEGOTIATION:
 		ret = check_bool(value, why, why_size);
 		if (ret < 0)

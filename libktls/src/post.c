@@ -117,14 +117,13 @@ static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
 
 /*
  * Give wolfSSL the post-handshake message(s) @msg (TLS 1.3, RX in the
- * kernel) and let it process them.  A ticket it cannot take costs only
- * resumption, so failures here drop wolfSSL's state rather than the
- * connection.
+ * kernel) and let it process them.  What wolfSSL sends meanwhile (its
+ * answer to a KeyUpdate) is swallowed: it would be sealed with keys the
+ * kernel has, and the caller sends it through the kernel instead.
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0; -ENOMEM; -EIO if wolfSSL did not take the message.
  */
-int ktls_post_handshake_feed(struct ktls_conn *conn, const uint8_t *msg,
-			     size_t len)
+int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg, size_t len)
 {
 	uint8_t *rec;
 	uint8_t scratch[64];
@@ -133,30 +132,49 @@ int ktls_post_handshake_feed(struct ktls_conn *conn, const uint8_t *msg,
 
 	if (!conn->ssl || conn->version != KTLS_TLS_1_3 ||
 	    len > KTLS_MAX_PLAINTEXT)
-		return 0;
+		return -EIO;
 	rec = malloc(KTLS_RECORD_HDR + len + 1 + TAG_SIZE);
 	if (!rec)
 		return -ENOMEM;
 	ret = seal_for_wolfssl(conn, msg, len, rec, &rec_len);
 	if (ret < 0) {
 		free(rec);
-		ktls_conn_drop_ssl(conn);
-		return ret == -ENOMEM ? ret : 0;
+		return ret == -ENOMEM ? ret : -EIO;
 	}
 	conn->feed = rec;
 	conn->feed_len = rec_len;
 	conn->feed_off = 0;
 	conn->feeding = true;
-	/* wolfSSL reads the record, stores the ticket (new_session() sees
-	 * it) and then wants more: WANT_READ is success here. */
+	conn->capturing = true;
+	/* wolfSSL reads the record, acts on it and then wants more:
+	 * WANT_READ is success here. */
 	ret = wolfSSL_read(conn->ssl, scratch, sizeof(scratch));
-	if (ret > 0 || wolfSSL_get_error(conn->ssl, ret) !=
-	    WOLFSSL_ERROR_WANT_READ)
-		ktls_conn_drop_ssl(conn);
+	ret = ret <= 0 && wolfSSL_get_error(conn->ssl, ret) ==
+	      WOLFSSL_ERROR_WANT_READ ? 0 : -EIO;
 	conn->feeding = false;
+	conn->capturing = false;
 	explicit_bzero(rec, rec_len);
 	free(rec);
 	conn->feed = NULL;
 	conn->feed_len = conn->feed_off = 0;
+	return ret;
+}
+
+/*
+ * Session tickets: a ticket wolfSSL cannot take costs only resumption,
+ * so a failure drops wolfSSL's state rather than the connection.
+ */
+int ktls_post_handshake_feed(struct ktls_conn *conn, const uint8_t *msg,
+			     size_t len)
+{
+	int ret;
+
+	if (!conn->ssl || conn->version != KTLS_TLS_1_3)
+		return 0;
+	ret = ktls_post_feed(conn, msg, len);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0)
+		ktls_conn_drop_ssl(conn);
 	return 0;
 }

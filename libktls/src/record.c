@@ -96,6 +96,14 @@ int ktls_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	ssize_t n;
 
 	(void)ssl;
+	if (conn->capturing && conn->tx_offloaded) {
+		conn->captured += (size_t)sz;
+		return sz;
+	}
+	/* After our close_notify nothing more may be sent; wolfSSL may still
+	 * want to answer a KeyUpdate the peer sent meanwhile. */
+	if (conn->sent_close)
+		return sz;
 	if (conn->tx_offloaded)
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	n = send(conn->fd, buf, (size_t)sz, MSG_NOSIGNAL);
@@ -168,7 +176,7 @@ static int export_keys(struct ktls_conn *conn, bool own,
 #define ktls_set_offload(conn, ...) \
 	snprintf((conn)->offload, sizeof((conn)->offload), __VA_ARGS__)
 
-static int install(struct ktls_conn *conn, enum ktls_dir dir)
+int ktls_install(struct ktls_conn *conn, enum ktls_dir dir)
 {
 	union ktls_crypto_info ci;
 	size_t len = 0;
@@ -184,7 +192,11 @@ static int install(struct ktls_conn *conn, enum ktls_dir dir)
 }
 
 /*
- * Hand the record layer to the kernel where it takes it.  RX goes first:
+ * Hand the record layer to the kernel where it takes it.  The ULP was
+ * attached before the handshake (conn.c), while the socket was surely
+ * established: the kernel refuses it (ENOTCONN) once the peer has
+ * half-closed, which a client that sends its request and shuts down its
+ * write side right after the handshake does.  RX goes first:
  * if the kernel refuses it, nothing is installed and wolfSSL keeps both
  * directions; if TX is then refused, the kernel decrypts and wolfSSL
  * encrypts, which works because an unconfigured TX on the TLS ULP is
@@ -200,13 +212,12 @@ int ktls_offload(struct ktls_conn *conn)
 			     "in software");
 		return 0;
 	}
-	ret = ktls_sock_attach_ulp(conn->fd);
-	if (ret < 0) {
+	if (conn->ulp_err < 0) {
 		ktls_set_offload(conn, "no kTLS (TCP_ULP \"tls\": %s): record "
-			     "layer in software", ktls_strerror(ret));
+			     "layer in software", ktls_strerror(conn->ulp_err));
 		return 0;
 	}
-	ret = install(conn, KTLS_DIR_RX);
+	ret = ktls_install(conn, KTLS_DIR_RX);
 	if (ret < 0) {
 		ktls_set_offload(conn, "the kernel refused %s RX keys (%s): "
 			     "record layer in software",
@@ -214,7 +225,7 @@ int ktls_offload(struct ktls_conn *conn)
 		return 0;
 	}
 	conn->rx_offloaded = true;
-	ret = install(conn, KTLS_DIR_TX);
+	ret = ktls_install(conn, KTLS_DIR_TX);
 	if (ret < 0) {
 		ktls_set_offload(conn, "the kernel refused %s TX keys (%s): "
 			     "TX in software", ktls_cipher_name(conn->cipher),
@@ -256,6 +267,8 @@ static int check_open(struct ktls_conn *conn)
 	if (!conn)
 		return -EINVAL;
 	conn->err[0] = '\0';
+	if (conn->fatal)
+		return conn->fatal;
 	if (conn->state != KTLS_ST_OPEN && conn->state != KTLS_ST_CLOSED) {
 		ktls_set_err(conn->err, "no handshake has completed");
 		return -EINVAL;
@@ -310,6 +323,9 @@ ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 		return -EPIPE;
 	if (len == 0)
 		return 0;
+	ret = ktls_tx_budget(conn, &len);
+	if (ret < 0)
+		return ret;
 	if (conn->tx_offloaded) {
 		n = send(conn->fd, buf, len, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -355,8 +371,8 @@ static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
 
 /*
  * A handshake record after the handshake (TLS 1.3): session tickets go to
- * wolfSSL (post.c), so that they can resume a session; a KeyUpdate ends
- * the connection with -EKEYEXPIRED, because new keys cannot be installed.
+ * wolfSSL (post.c), so that they can resume a session; a KeyUpdate renews
+ * the keys where the kernel can take new ones (rekey.c).
  */
 static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
 			  size_t rec_len)
@@ -375,10 +391,7 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
 			tickets = true;
 			break;
 		case 24:	/* key_update */
-			ktls_set_err(conn->err, "the peer sent a TLS 1.3 "
-				     "KeyUpdate, and the connection cannot "
-				     "renew its receive keys");
-			return -EKEYEXPIRED;
+			return ktls_key_update_received(conn, rec, rec_len);
 		default:
 			ktls_set_err(conn->err, "unexpected handshake message "
 				     "%u after the handshake", p[0]);
@@ -505,6 +518,9 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 		return -EINVAL;
 	if (conn->sent_close)
 		return -EPIPE;
+	ret = ktls_tx_budget(conn, &count);
+	if (ret < 0)
+		return ret;
 	if (conn->tx_offloaded) {
 		n = sendfile(conn->fd, in_fd, offset, count);
 		if (n < 0) {
@@ -547,12 +563,11 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 	return ret;
 }
 
-/* A close_notify alert through the kernel: an alert record of 2 bytes. */
-static int send_close_notify(int fd)
+/* A record of content @type through the kernel (TX offloaded). */
+int ktls_send_ctrl(int fd, uint8_t type, const void *data, size_t len)
 {
-	static const uint8_t alert[2] = { 1, 0 };	/* warning, close_notify */
 	char cbuf[CMSG_SPACE(sizeof(unsigned char))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)alert, .iov_len = 2 };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
@@ -560,14 +575,16 @@ static int send_close_notify(int fd)
 		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
 
 	cmsg->cmsg_level = SOL_TLS;
 	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(unsigned char));
-	*(unsigned char *)CMSG_DATA(cmsg) = KTLS_CT_ALERT;
-	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+	*(unsigned char *)CMSG_DATA(cmsg) = type;
+	n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	if (n < 0)
 		return -errno;
-	return 0;
+	return (size_t)n == len ? 0 : -EIO;
 }
 
 int ktls_close(struct ktls_conn *conn)
@@ -579,7 +596,10 @@ int ktls_close(struct ktls_conn *conn)
 	if (conn->sent_close)
 		return 0;
 	if (conn->tx_offloaded) {
-		ret = send_close_notify(conn->fd);
+		static const uint8_t close_notify[2] = { 1, 0 };
+
+		ret = ktls_send_ctrl(conn->fd, KTLS_CT_ALERT, close_notify,
+				     sizeof(close_notify));
 		if (ret < 0) {
 			conn->events = POLLOUT;
 			return io_errno(conn, -ret);

@@ -223,8 +223,7 @@ int main(int argc, char **argv)
 			 sent, received, *ktls_conn_errstr(conn) ?
 			 ktls_conn_errstr(conn) : ktls_strerror(ret));
 	if (!o.quiet)
-		fprintf(stderr, "done: %lld bytes out, %lld bytes in\n", sent,
-			received);
+		tool_print_done(stderr, conn, sent, received);
 	if (sess_out)
 		session_out(conn, sess_out);
 	ktls_conn_free(conn);

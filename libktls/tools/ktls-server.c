@@ -210,8 +210,10 @@ static int handle(struct server *s, struct ktls_ctx *ctx, int fd,
 			in, out, *ktls_conn_errstr(conn) ?
 			ktls_conn_errstr(conn) : ktls_strerror(ret));
 	else if (!s->o.quiet)
-		fprintf(stderr, "%s: %s:%u ok %s in=%lld out=%lld\n",
-			tool_name, addr, ntohs(peer->sin_port), line, in, out);
+		fprintf(stderr, "%s: %s:%u ok %s in=%lld out=%lld "
+			"keyupdates=%u\n", tool_name, addr,
+			ntohs(peer->sin_port), line, in, out,
+			ktls_conn_key_updates(conn));
 out:
 	ktls_conn_free(conn);
 	return ret;

@@ -111,6 +111,9 @@ int tool_opt(struct tool_opts *o, int c, const char *arg)
 	case OPT_QUIET:
 		o->quiet = true;
 		return 0;
+	case OPT_RECORD_LIMIT:
+		o->record_limit = strtol(arg, NULL, 10);
+		return 0;
 	default:
 		return -1;
 	}
@@ -176,6 +179,9 @@ struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 	if (o->software)
 		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_FORCE_SOFTWARE, 1),
 		      "--software");
+	if (o->record_limit)
+		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_RECORD_LIMIT,
+					    o->record_limit), "--record-limit");
 	if (o->no_tickets)
 		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_SESSION_TICKETS, 0),
 		      "--no-tickets");
@@ -191,12 +197,23 @@ int tool_session_line(const struct ktls_conn *conn, char *buf, size_t size)
 {
 	const char *alpn = ktls_conn_alpn(conn);
 
-	return snprintf(buf, size, "%s %s alpn=%s resumed=%s tx=%s rx=%s",
+	const char *why = ktls_conn_offload_reason(conn);
+
+	return snprintf(buf, size, "%s %s alpn=%s resumed=%s tx=%s rx=%s%s%s%s",
 			tool_version_name(ktls_conn_version(conn)),
 			ktls_cipher_name(ktls_conn_cipher(conn)),
 			alpn ? alpn : "-",
 			ktls_conn_resumed(conn) ? "yes" : "no",
-			where(conn, KTLS_DIR_TX), where(conn, KTLS_DIR_RX));
+			where(conn, KTLS_DIR_TX), where(conn, KTLS_DIR_RX),
+			*why ? " (" : "", why, *why ? ")" : "");
+}
+
+/* One line's tail: what the connection did after its handshake. */
+void tool_print_done(FILE *f, const struct ktls_conn *conn, long long out,
+		     long long in)
+{
+	fprintf(f, "done: %lld bytes out, %lld bytes in, %u key updates\n",
+		out, in, ktls_conn_key_updates(conn));
 }
 
 void tool_print_session(FILE *f, const struct ktls_conn *conn)

@@ -25,6 +25,7 @@ struct tool_opts {
 	const char *ciphers;
 	long vmin;
 	long vmax;
+	long record_limit;
 	bool software;
 	bool no_tickets;
 	int verify;		/* enum ktls_verify */
@@ -35,7 +36,7 @@ struct tool_opts {
 enum {
 	OPT_CAFILE = 256, OPT_CAPATH, OPT_CRL, OPT_CERT, OPT_KEY, OPT_PASS,
 	OPT_ALPN, OPT_CIPHERS, OPT_MIN, OPT_MAX, OPT_SOFTWARE,
-	OPT_NO_TICKETS, OPT_QUIET,
+	OPT_NO_TICKETS, OPT_QUIET, OPT_RECORD_LIMIT,
 };
 
 #define TOOL_LONG_OPTS							\
@@ -51,7 +52,8 @@ enum {
 	{ "max", required_argument, NULL, OPT_MAX },			\
 	{ "software", no_argument, NULL, OPT_SOFTWARE },		\
 	{ "no-tickets", no_argument, NULL, OPT_NO_TICKETS },		\
-	{ "quiet", no_argument, NULL, OPT_QUIET }
+	{ "quiet", no_argument, NULL, OPT_QUIET },			\
+	{ "record-limit", required_argument, NULL, OPT_RECORD_LIMIT }
 
 #define TOOL_OPTS_HELP							\
 	"  --cafile FILE     trust the CAs in FILE (PEM)\n"		\
@@ -67,6 +69,7 @@ enum {
 	"  --min VER, --max VER  TLS versions: 1.2 or 1.3\n"		\
 	"  --software        keep the record layer in wolfSSL (no kTLS)\n" \
 	"  --no-tickets      no session tickets\n"			\
+	"  --record-limit N  renew keys (TLS 1.3 KeyUpdate) every N records\n" \
 	"  --quiet           print no session summary\n"
 
 extern const char *tool_name;
@@ -81,6 +84,8 @@ void tool_print_session(FILE *f, const struct ktls_conn *conn);
 /* One line: version, cipher, ALPN, resumed, offload. */
 int tool_session_line(const struct ktls_conn *conn, char *buf, size_t size);
 const char *tool_version_name(unsigned int v);
+void tool_print_done(FILE *f, const struct ktls_conn *conn, long long out,
+		     long long in);
 /* Send all of @buf; returns 0 or a negative errno. */
 int tool_send_all(struct ktls_conn *conn, const void *buf, size_t len);
 /* Send a whole file with ktls_sendfile(); returns bytes or -errno. */

@@ -354,6 +354,23 @@ static void test_hex_decode_rejects_bad_input(void **state)
 	  test_crypto_info_fill_places_every_field, NULL, NULL,		\
 	  (void *)&variants[i] }
 
+/* AEAD limits: RFC 8446 section 5.5 for GCM, the CFRG's for CCM. */
+static void test_cipher_desc_record_limits(void **state)
+{
+	(void)state;
+	/* 2^24.5 = 23726566.4 */
+	assert_int_equal(ktls_cipher_desc(KTLS_CIPHER_AES_128_GCM)->record_limit,
+			 23726566);
+	assert_int_equal(ktls_cipher_desc(KTLS_CIPHER_AES_256_GCM)->record_limit,
+			 23726566);
+	/* 2^23.5 = 11863283.2 */
+	assert_int_equal(ktls_cipher_desc(KTLS_CIPHER_AES_128_CCM)->record_limit,
+			 11863283);
+	assert_true(ktls_cipher_desc(KTLS_CIPHER_CHACHA20_POLY1305)->record_limit
+		    == UINT64_MAX);
+	assert_null(ktls_cipher_desc(0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_crypto_info_fill_rejects_wrong_lengths),
 		cmocka_unit_test(test_crypto_info_wipe_zeroes_everything),
 		cmocka_unit_test(test_hex_decode_rejects_bad_input),
+		cmocka_unit_test(test_cipher_desc_record_limits),
 	};
 
 	_Static_assert(ARRAY_SIZE(variants) == 8, "one FILL_TEST per variant");

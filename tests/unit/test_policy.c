@@ -713,9 +713,32 @@ static void test_policy_set_opt_refuses_renegotiation(void **state)
 	assert_memory_equal(&o, &copy, sizeof(o));
 }
 
+static void test_policy_set_opt_record_limit_bounds(void **state)
+{
+	struct ktls_opts o, copy;
+	char why[KTLS_ERRSTR_SIZE];
+
+	(void)state;
+	ktls_opts_default(&o);
+	assert_int_equal(o.record_limit, 0);
+	assert_int_equal(ktls_policy_set_opt(&o, KTLS_OPT_RECORD_LIMIT, 16,
+					     why, sizeof(why)), 0);
+	assert_int_equal(o.record_limit, 16);
+	assert_int_equal(ktls_policy_set_opt(&o, KTLS_OPT_RECORD_LIMIT, 0,
+					     why, sizeof(why)), 0);
+	assert_int_equal(o.record_limit, 0);
+	copy = o;
+	assert_int_equal(ktls_policy_set_opt(&o, KTLS_OPT_RECORD_LIMIT, 15,
+					     why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "at least 16"));
+	assert_int_equal(ktls_policy_set_opt(&o, KTLS_OPT_RECORD_LIMIT, -1,
+					     why, sizeof(why)), -EINVAL);
+	assert_memory_equal(&o, &copy, sizeof(o));
+}
+
 static void test_policy_set_opt_rejects_unknown_option(void **state)
 {
-	static const int bad[] = { 0, 9, 100, -1 };
+	static const int bad[] = { 0, 10, 100, -1 };
 	struct ktls_opts o, copy;
 	char why[KTLS_ERRSTR_SIZE];
 	char want[64];
@@ -1174,6 +1197,7 @@ int main(void)
 		cmocka_unit_test(test_policy_set_opt_rejects_bad_booleans),
 		cmocka_unit_test(test_policy_set_opt_accepts_no_renegotiation),
 		cmocka_unit_test(test_policy_set_opt_refuses_renegotiation),
+		cmocka_unit_test(test_policy_set_opt_record_limit_bounds),
 		cmocka_unit_test(test_policy_set_opt_rejects_unknown_option),
 		cmocka_unit_test(test_policy_check_alpn_accepts_lists),
 		cmocka_unit_test(test_policy_check_alpn_rejects_empty_name),
