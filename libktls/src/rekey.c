@@ -186,12 +186,14 @@ static int tx_records(struct ktls_conn *conn, uint64_t *n)
 {
 	const struct ktls_cipher_desc *d = ktls_cipher_desc(conn->cipher);
 	union ktls_crypto_info ci;
-	socklen_t len = sizeof(ci);
+	socklen_t len;
 	word64 seq = 0;
 	int i;
 
 	if (!d)
 		return -EINVAL;
+	/* The kernel wants exactly the cipher's struct size. */
+	len = d->crypto_info_size;
 	if (!conn->tx_offloaded) {
 		/* Returns !seq, not a status. */
 		(void)wolfSSL_GetSequenceNumber(conn->ssl, &seq);
