@@ -55,6 +55,9 @@ TOOLS := ktls-probe ktls-client ktls-server
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 # Code the TLS tools share.
 TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
+# Benchmarks: standalone programs against the shared library.
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 HSD_SRCS := $(wildcard handshaked/*.c)
 HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
 
@@ -70,10 +73,10 @@ HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
-	test-kernels test-build deps unit lint
+	test-kernels test-build deps unit lint bench-build bench-memory
 .DEFAULT_GOAL := all
 
-all: lib tools $(B)/bin/handshaked
+all: lib tools $(B)/bin/handshaked bench-build
 
 lib: $(LIB_SO) $(B)/lib/libktls.a $(B)/lib/libktls.pc
 
@@ -124,6 +127,23 @@ $(B)/bin/ktls-client $(B)/bin/ktls-server: $(B)/bin/%: libktls/tools/%.c \
 	@mkdir -p $(@D) $(B)/obj/bin
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
 		$(TOOL_COMMON) $(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
+
+bench-build: $(BENCH_BINS)
+
+$(B)/bench/%: bench/%.c $(LIB_SO)
+	@mkdir -p $(@D) $(B)/obj/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bench/$*.d -MT $@ -o $@ $< \
+		$(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
+
+# The per-connection memory benchmark, here and (offloaded) in the VM.
+bench-memory: all
+	@tests/pki/mkpki $(B)/pki
+	@echo "=== this machine ($$(uname -r)):"
+	@$(B)/bench/conn-memory $(B)/pki/ca.pem $(B)/pki/server-ec-chain.pem \
+		$(B)/pki/server-ec.key
+	@echo "=== inside the VM (kernel $${KTLS_VM_KERNEL:-6.12}):"
+	@tests/vm/run -- $(B)/bench/conn-memory $(B)/pki/ca.pem \
+		$(B)/pki/server-ec-chain.pem $(B)/pki/server-ec.key
 
 $(B)/bin/handshaked: $(HSD_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)
@@ -190,7 +210,8 @@ lint:
 	cppcheck -q --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 		-Ilibktls/include -Ilibktls/src -Itests \
-		libktls/src libktls/tools handshaked tests/unit tests/helpers.c
+		libktls/src libktls/tools handshaked bench tests/unit \
+		tests/helpers.c
 
 # --- install ----------------------------------------------------------------
 

@@ -306,6 +306,11 @@ enum ktls_opt {
 	KTLS_OPT_RENEGOTIATION = 8,	/* always 0: 1 is refused */
 	KTLS_OPT_RECORD_LIMIT = 9,	/* records per key before renewal; 0:
 					 * the cipher's safe limit (default) */
+	KTLS_OPT_POST_HANDSHAKE = 10,	/* 1 (default): keep wolfSSL's state
+					 * of an offloaded TLS 1.3 connection
+					 * for tickets and KeyUpdate; 0: free
+					 * it (less memory per connection; a
+					 * KeyUpdate then ends it) */
 };
 
 /**

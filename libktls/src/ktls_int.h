@@ -98,6 +98,7 @@ struct ktls_opts {
 	bool crl_check;
 	bool tickets;
 	bool force_software;
+	bool post_handshake;		/* keep wolfSSL's state (TLS 1.3) */
 	uint64_t record_limit;		/* 0: the cipher's */
 	uint8_t n_ciphers;
 	enum ktls_cipher ciphers[KTLS_CIPHER_MAX];

@@ -31,6 +31,7 @@ void ktls_opts_default(struct ktls_opts *o)
 	o->verify = KTLS_VERIFY_DEFAULT;
 	o->verify_depth = 9;
 	o->tickets = true;
+	o->post_handshake = true;
 	for (i = 0; i < sizeof(default_ciphers) / sizeof(default_ciphers[0]);
 	     i++)
 		o->ciphers[o->n_ciphers++] = default_ciphers[i];
@@ -303,6 +304,7 @@ int ktls_policy_set_opt(struct ktls_opts *o, enum ktls_opt opt, long value,
 	case KTLS_OPT_CRL_CHECK:
 	case KTLS_OPT_SESSION_TICKETS:
 	case KTLS_OPT_FORCE_SOFTWARE:
+	case KTLS_OPT_POST_HANDSHAKE:
 		ret = check_bool(value, why, why_size);
 		if (ret < 0)
 			return ret;
@@ -310,8 +312,10 @@ int ktls_policy_set_opt(struct ktls_opts *o, enum ktls_opt opt, long value,
 			o->crl_check = value;
 		else if (opt == KTLS_OPT_SESSION_TICKETS)
 			o->tickets = value;
-		else
+		else if (opt == KTLS_OPT_FORCE_SOFTWARE)
 			o->force_software = value;
+		else
+			o->post_handshake = value;
 		return 0;
 	case KTLS_OPT_RECORD_LIMIT:
 		if (value != 0 && value < 16) {

@@ -235,10 +235,11 @@ int ktls_offload(struct ktls_conn *conn)
 	/*
 	 * Point of no return: both directions are in the kernel.  wolfSSL's
 	 * record state is stale from here on; a TLS 1.2 connection needs it
-	 * no more.  TLS 1.3 keeps it for post-handshake messages.
+	 * no more.  TLS 1.3 keeps it for post-handshake messages (tickets,
+	 * KeyUpdate) unless KTLS_OPT_POST_HANDSHAKE says not to.
 	 */
 	conn->tx_offloaded = true;
-	if (conn->version == KTLS_TLS_1_2)
+	if (conn->version == KTLS_TLS_1_2 || !conn->opts.post_handshake)
 		ktls_conn_drop_ssl(conn);
 	return 0;
 }

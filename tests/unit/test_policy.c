@@ -738,7 +738,7 @@ static void test_policy_set_opt_record_limit_bounds(void **state)
 
 static void test_policy_set_opt_rejects_unknown_option(void **state)
 {
-	static const int bad[] = { 0, 10, 100, -1 };
+	static const int bad[] = { 0, 11, 100, -1 };
 	struct ktls_opts o, copy;
 	char why[KTLS_ERRSTR_SIZE];
 	char want[64];
