@@ -444,6 +444,7 @@ int ktls_cert_setup_cb(WOLFSSL *ssl, void *arg)
 	if (idx < 0) {
 		ktls_set_err(conn->err, "the client_auth callback declined "
 			     "(%s)", ktls_strerror(idx));
+		conn->cb_err = idx;
 		return 0;
 	}
 	if (ktls_ctx_use_identity_index(conn->ctx, ssl, (unsigned int)idx) <
@@ -557,10 +558,22 @@ static int conn_setup(struct ktls_conn *conn)
 	wolfSSL_SSLSetIOSend(ssl, ktls_io_send);
 	wolfSSL_SetIOReadCtx(ssl, conn);
 	wolfSSL_SetIOWriteCtx(ssl, conn);
+	/*
+	 * A TLS 1.2 server that requires a client certificate sends no alert
+	 * when none comes unless "mutual auth" is set, and the client then
+	 * waits forever.  wolfSSL 5.5.4 takes the setting only before the
+	 * side is fixed (and reports SIDE_ERROR while keeping it), later
+	 * versions only after: it is set on both sides of that, and the
+	 * results say nothing.
+	 */
+	if (conn->role == KTLS_ROLE_SERVER && o->verify == KTLS_VERIFY_REQUIRE)
+		(void)wolfSSL_mutual_auth(ssl, 1);
 	if (conn->role == KTLS_ROLE_CLIENT)
 		wolfSSL_set_connect_state(ssl);
 	else
 		wolfSSL_set_accept_state(ssl);
+	if (conn->role == KTLS_ROLE_SERVER && o->verify == KTLS_VERIFY_REQUIRE)
+		(void)wolfSSL_mutual_auth(ssl, 1);
 
 	ret = -EIO;
 	if (wolfSSL_set_min_proto_version(ssl, wolf_version(o->version_min)) !=
@@ -654,22 +667,32 @@ bool ktls_conn_peer_alert(struct ktls_conn *conn, int err)
 	return true;
 }
 
+/* Whether wolfSSL's @err means "wait", with conn->events set for it. */
+bool ktls_conn_would_block(struct ktls_conn *conn, int err)
+{
+	switch (err) {
+	case WOLFSSL_ERROR_WANT_READ:
+		conn->events = POLLIN;
+		return true;
+	case WOLFSSL_ERROR_WANT_WRITE:
+		conn->events = POLLOUT;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Map a failed wolfSSL_connect()/accept() to our error and message. */
 static int handshake_error(struct ktls_conn *conn, int ret)
 {
 	char buf[WOLFSSL_MAX_ERROR_SZ];
 	int err = wolfSSL_get_error(conn->ssl, ret);
 
-	switch (err) {
-	case WOLFSSL_ERROR_WANT_READ:
-		conn->events = POLLIN;
+	if (ktls_conn_would_block(conn, err))
 		return -EAGAIN;
-	case WOLFSSL_ERROR_WANT_WRITE:
-		conn->events = POLLOUT;
-		return -EAGAIN;
-	default:
-		break;
-	}
+	/* A callback of the application said no: its word and its code. */
+	if (conn->cb_err)
+		return conn->cb_err;
 	if (conn->verify_result == KTLS_VERIFY_OK &&
 	    (err == NO_PEER_CERT || err == DOMAIN_NAME_MISMATCH ||
 	     err == IPADDR_MISMATCH || err == CRL_CERT_REVOKED ||
@@ -810,6 +833,14 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 fail:
 	conn->state = KTLS_ST_FAILED;
 	ktls_conn_drop_ssl(conn);
+	/*
+	 * A cached session the server would not take may fail the handshake
+	 * instead of giving a full one (wolfSSL before 5.7.4, TLS 1.2
+	 * tickets); forget it, or every reconnection fails the same way.
+	 */
+	if (conn->role == KTLS_ROLE_CLIENT && conn->cache_key)
+		ktls_cache_remove(&conn->ctx->client_cache, conn->cache_key,
+				  strlen(conn->cache_key));
 	return ret;
 }
 

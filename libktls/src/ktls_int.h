@@ -193,6 +193,7 @@ struct ktls_conn {
 	unsigned int key_updates;	/* keys renewed, either direction */
 	int fatal;			/* -errno that ended the connection */
 	int ulp_err;			/* TCP_ULP "tls": 0 or -errno */
+	int cb_err;			/* -errno a callback refused with */
 	uint8_t *feed;
 	size_t feed_len;
 	size_t feed_off;
@@ -262,6 +263,7 @@ void ktls_set_err(char *err, const char *fmt, ...)
 void ktls_conn_drop_ssl(struct ktls_conn *conn);
 int ktls_sni_cb(struct WOLFSSL *ssl, int *alert, void *arg);
 bool ktls_conn_peer_alert(struct ktls_conn *conn, int err);
+bool ktls_conn_would_block(struct ktls_conn *conn, int err);
 int ktls_cert_setup_cb(struct WOLFSSL *ssl, void *arg);
 
 /* session.c */

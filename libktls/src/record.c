@@ -282,18 +282,12 @@ static int sw_error(struct ktls_conn *conn, int ret)
 {
 	int err = wolfSSL_get_error(conn->ssl, ret);
 
-	switch (err) {
-	case WOLFSSL_ERROR_WANT_READ:
-		conn->events = POLLIN;
+	if (ktls_conn_would_block(conn, err))
 		return -EAGAIN;
-	case WOLFSSL_ERROR_WANT_WRITE:
-		conn->events = POLLOUT;
-		return -EAGAIN;
-	case WOLFSSL_ERROR_ZERO_RETURN:
+	if (err == WOLFSSL_ERROR_ZERO_RETURN) {
 		conn->got_close = true;
+		conn->alert = 0;	/* close_notify, as the kernel path says */
 		return 0;
-	default:
-		break;
 	}
 	if (ktls_conn_peer_alert(conn, err))
 		return -ECONNABORTED;

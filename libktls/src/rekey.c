@@ -238,8 +238,11 @@ int ktls_tx_budget(struct ktls_conn *conn, size_t *len)
 	if (limit == UINT64_MAX)
 		return 0;
 	ret = tx_records(conn, &used);
-	if (ret < 0)
+	if (ret < 0) {
+		ktls_set_err(conn->err, "reading the TX record count failed: %s",
+			     ktls_strerror(ret));
 		return ret;
+	}
 	margin = limit / 16 ? limit / 16 : 1;
 	if (used + margin >= limit) {
 		/* Only our key is worn: the peer's limit is the peer's. */
