@@ -938,6 +938,33 @@ KTLS_MUST_CHECK int ktls_conn_key_update(struct ktls_conn *conn);
  */
 unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
 
+/**
+ * ktls_ctx_set_daemon() - run handshakes in handshaked (daemon mode)
+ * @ctx: a context
+ * @socket_path: handshaked's socket (handshaked.conf(5) [global] socket),
+ *		 or NULL to handshake in this process again (the default)
+ * @profile: the [profile] of handshaked.conf to use, which says the
+ *	     identity, trust, policy and ALPN
+ *
+ * In daemon mode ktls_conn_handshake() passes the connection's socket to
+ * handshaked, which performs the handshake with keys this process never
+ * sees, installs kTLS TX and RX on that same socket and replies with the
+ * result; everything after it (ktls_send(), ktls_recv(), ktls_close(),
+ * the getters) works as in process.  The context's own trust store,
+ * identities and options are not used, except the peer name and ALPN
+ * list of each connection, which are sent along.  Differences: the
+ * handshake blocks until handshaked answers, whatever the fd's mode;
+ * there is no software fallback (handshaked refuses a connection the
+ * kernel cannot offload); and the handshake state stays in handshaked,
+ * so TLS 1.3 tickets that arrive later are dropped and a KeyUpdate from
+ * the peer ends the connection with -EKEYEXPIRED.
+ *
+ * Return: 0; -EINVAL for an empty profile or a path of 108 bytes or more.
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_daemon(struct ktls_ctx *ctx,
+					const char *socket_path,
+					const char *profile);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -793,6 +793,12 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 	switch (conn->state) {
 	case KTLS_ST_NEW:
 		conn->err[0] = '\0';
+		if (conn->ctx->daemon_path) {
+			ret = ktls_daemon_handshake(conn);
+			if (ret < 0)
+				goto fail;
+			goto done;
+		}
 		ret = conn_setup(conn);
 		if (ret < 0)
 			goto fail;
@@ -826,6 +832,7 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 	ret = ktls_offload(conn);
 	if (ret < 0)
 		goto fail;
+done:
 	conn->state = KTLS_ST_OPEN;
 	if (conn->cbs.handshake_done)
 		conn->cbs.handshake_done(conn, conn->cb_arg);

@@ -145,6 +145,8 @@ struct ktls_ctx {
 	void *pass_arg;
 	struct ktls_callbacks cbs;
 	void *cb_arg;
+	char *daemon_path;		/* daemon mode: handshaked's socket */
+	char *daemon_profile;
 	bool caches_ready;
 	struct ktls_cache client_cache;	/* peer name:port/peer id */
 	struct ktls_cache server_cache;	/* session ID */
@@ -315,6 +317,9 @@ KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
 
 /* caps.c */
 KTLS_MUST_CHECK int ktls_probe_rekey(void);
+
+/* daemon.c */
+KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);
 
 /* sock.c */
 KTLS_MUST_CHECK int ktls_tcp_pair(int fds[2], const char **whyp);

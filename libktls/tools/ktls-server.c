@@ -308,8 +308,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (s.o.n_ids == 0)
-		tool_die("a server needs --cert FILE --key FILE");
+	if (s.o.n_ids == 0 && !s.o.daemon)
+		tool_die("a server needs --cert FILE --key FILE (or --daemon)");
 	signal(SIGPIPE, SIG_IGN);
 	if (s.fork)
 		signal(SIGCHLD, SIG_IGN);

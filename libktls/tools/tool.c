@@ -114,6 +114,12 @@ int tool_opt(struct tool_opts *o, int c, const char *arg)
 	case OPT_RECORD_LIMIT:
 		o->record_limit = strtol(arg, NULL, 10);
 		return 0;
+	case OPT_DAEMON:
+		o->daemon = arg;
+		return 0;
+	case OPT_PROFILE:
+		o->profile = arg;
+		return 0;
 	default:
 		return -1;
 	}
@@ -179,6 +185,10 @@ struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 	if (o->software)
 		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_FORCE_SOFTWARE, 1),
 		      "--software");
+	if (o->daemon)
+		check(ctx, ktls_ctx_set_daemon(ctx, o->daemon, o->profile ?
+					       o->profile : "default"),
+		      "--daemon");
 	if (o->record_limit)
 		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_RECORD_LIMIT,
 					    o->record_limit), "--record-limit");

@@ -26,6 +26,8 @@ struct tool_opts {
 	long vmin;
 	long vmax;
 	long record_limit;
+	const char *daemon;		/* handshaked's socket: daemon mode */
+	const char *profile;
 	bool software;
 	bool no_tickets;
 	int verify;		/* enum ktls_verify */
@@ -36,7 +38,7 @@ struct tool_opts {
 enum {
 	OPT_CAFILE = 256, OPT_CAPATH, OPT_CRL, OPT_CERT, OPT_KEY, OPT_PASS,
 	OPT_ALPN, OPT_CIPHERS, OPT_MIN, OPT_MAX, OPT_SOFTWARE,
-	OPT_NO_TICKETS, OPT_QUIET, OPT_RECORD_LIMIT,
+	OPT_NO_TICKETS, OPT_QUIET, OPT_RECORD_LIMIT, OPT_DAEMON, OPT_PROFILE,
 };
 
 #define TOOL_LONG_OPTS							\
@@ -53,7 +55,9 @@ enum {
 	{ "software", no_argument, NULL, OPT_SOFTWARE },		\
 	{ "no-tickets", no_argument, NULL, OPT_NO_TICKETS },		\
 	{ "quiet", no_argument, NULL, OPT_QUIET },			\
-	{ "record-limit", required_argument, NULL, OPT_RECORD_LIMIT }
+	{ "record-limit", required_argument, NULL, OPT_RECORD_LIMIT },	\
+	{ "daemon", required_argument, NULL, OPT_DAEMON },		\
+	{ "profile", required_argument, NULL, OPT_PROFILE }
 
 #define TOOL_OPTS_HELP							\
 	"  --cafile FILE     trust the CAs in FILE (PEM)\n"		\
@@ -70,6 +74,8 @@ enum {
 	"  --software        keep the record layer in wolfSSL (no kTLS)\n" \
 	"  --no-tickets      no session tickets\n"			\
 	"  --record-limit N  renew keys (TLS 1.3 KeyUpdate) every N records\n" \
+	"  --daemon SOCKET   handshake through handshaked at SOCKET, with\n" \
+	"  --profile NAME    this profile of its configuration\n"	\
 	"  --quiet           print no session summary\n"
 
 extern const char *tool_name;

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * daemon.c - daemon mode: the handshake runs in handshaked, which holds
+ * the keys and installs kTLS on the application's own socket; this side
+ * sends the socket and reads the result (proto.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ktls_int.h"
+#include "proto.h"
+
+/* How long to wait for handshaked beyond its own handshake timeout. */
+#define KTLS_DAEMON_WAIT_MS 120000
+
+int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
+			const char *profile)
+{
+	char *p = NULL, *q = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	if (socket_path) {
+		if (!*socket_path ||
+		    strlen(socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path) ||
+		    !profile || !*profile || strlen(profile) > 255) {
+			ktls_set_err(ctx->err, "daemon mode needs a socket path "
+				     "(under 108 bytes) and a profile name");
+			return -EINVAL;
+		}
+		p = strdup(socket_path);
+		q = strdup(profile);
+		if (!p || !q) {
+			free(p);
+			free(q);
+			return -ENOMEM;
+		}
+	}
+	free(ctx->daemon_path);
+	free(ctx->daemon_profile);
+	ctx->daemon_path = p;
+	ctx->daemon_profile = q;
+	return 0;
+}
+
+static int dial(struct ktls_conn *conn)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int s, ret;
+
+	strcpy(sun.sun_path, conn->ctx->daemon_path);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ret = -errno;
+		close(s);
+		ktls_set_err(conn->err, "cannot reach handshaked at %s: %s",
+			     conn->ctx->daemon_path, ktls_strerror(ret));
+		return ret;
+	}
+	return s;
+}
+
+static int build_request(struct ktls_conn *conn, struct ktls_proto_msg *m)
+{
+	ktls_proto_init(m, KTLS_MSG_HANDSHAKE);
+	if (ktls_proto_put_u8(m, KTLS_A_ROLE, (uint8_t)conn->role) ||
+	    ktls_proto_put_str(m, KTLS_A_PROFILE, conn->ctx->daemon_profile) ||
+	    (conn->peer_name &&
+	     ktls_proto_put_str(m, KTLS_A_PEER_NAME, conn->peer_name)) ||
+	    (conn->opts.alpn[0] &&
+	     ktls_proto_put_str(m, KTLS_A_ALPN, conn->opts.alpn)))
+		return -ENOSPC;
+	return 0;
+}
+
+static int add_peer_cert(struct ktls_conn *conn, const struct ktls_proto_attr *a)
+{
+	struct ktls_der *certs;
+
+	certs = realloc(conn->peer_certs,
+			(conn->n_peer_certs + 1) * sizeof(*certs));
+	if (!certs)
+		return -ENOMEM;
+	conn->peer_certs = certs;
+	certs[conn->n_peer_certs].der = malloc(a->len ? a->len : 1);
+	if (!certs[conn->n_peer_certs].der)
+		return -ENOMEM;
+	memcpy(certs[conn->n_peer_certs].der, a->val, a->len);
+	certs[conn->n_peer_certs].len = a->len;
+	conn->n_peer_certs++;
+	return 0;
+}
+
+/* Take in the daemon's reply; returns its status or a parse error. */
+static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
+{
+	struct ktls_proto_attr a;
+	enum ktls_msg_type type;
+	size_t off = KTLS_PROTO_HDR;
+	int32_t status = -EBADMSG;
+	bool have_status = false;
+	uint32_t u32;
+	uint16_t u16;
+	uint8_t u8;
+	int ret;
+
+	ret = ktls_proto_check(buf, len, &type);
+	if (ret < 0 || type != KTLS_MSG_RESULT) {
+		ktls_set_err(conn->err, "handshaked sent a malformed reply");
+		return -EBADMSG;
+	}
+	while ((ret = ktls_proto_next(buf, len, &off, &a)) > 0) {
+		switch (a.tag) {
+		case KTLS_A_STATUS:
+			ret = ktls_proto_u32(&a, &u32);
+			status = (int32_t)u32;
+			have_status = ret == 0;
+			break;
+		case KTLS_A_ERRSTR:
+			ret = ktls_proto_str(&a, conn->err, sizeof(conn->err));
+			if (ret == -ENOSPC)
+				ret = 0;
+			break;
+		case KTLS_A_VERSION:
+			ret = ktls_proto_u16(&a, &u16);
+			conn->version = u16;
+			break;
+		case KTLS_A_CIPHER:
+			ret = ktls_proto_u16(&a, &u16);
+			conn->cipher = u16;
+			break;
+		case KTLS_A_ALPN_CHOSEN:
+			ret = ktls_proto_str(&a, conn->alpn, sizeof(conn->alpn));
+			break;
+		case KTLS_A_RESUMED:
+			ret = ktls_proto_u8(&a, &u8);
+			conn->resumed = u8;
+			break;
+		case KTLS_A_PEER_CERT:
+			ret = add_peer_cert(conn, &a);
+			break;
+		case KTLS_A_VERIFY_RESULT:
+			ret = ktls_proto_u8(&a, &u8);
+			conn->verify_result = u8;
+			break;
+		case KTLS_A_ALERT:
+			ret = ktls_proto_u16(&a, &u16);
+			conn->alert = (int16_t)u16;
+			break;
+		case KTLS_A_TX_OFFLOADED:
+			ret = ktls_proto_u8(&a, &u8);
+			conn->tx_offloaded = u8;
+			break;
+		case KTLS_A_RX_OFFLOADED:
+			ret = ktls_proto_u8(&a, &u8);
+			conn->rx_offloaded = u8;
+			break;
+		default:
+			break;		/* a newer daemon's: skip */
+		}
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0 || !have_status) {
+		ktls_set_err(conn->err, "handshaked sent a malformed reply");
+		return ret == -ENOMEM ? ret : -EBADMSG;
+	}
+	if (status > 0 || status < -4095) {
+		ktls_set_err(conn->err, "handshaked sent a bad status");
+		return -EBADMSG;
+	}
+	if (status == 0 && (!conn->tx_offloaded || !conn->rx_offloaded ||
+			    !ktls_cipher_desc(conn->cipher))) {
+		ktls_set_err(conn->err, "handshaked reported success without "
+			     "kTLS on both directions");
+		return -EBADMSG;
+	}
+	return status;
+}
+
+/*
+ * The whole handshake, through handshaked.  Blocks until it answers (at
+ * most its handshake timeout, plus KTLS_DAEMON_WAIT_MS as a last guard).
+ */
+int ktls_daemon_handshake(struct ktls_conn *conn)
+{
+	struct ktls_proto_msg *m;
+	struct pollfd pfd;
+	ssize_t n;
+	int s, fd, ret;
+
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	ret = build_request(conn, m);
+	if (ret < 0)
+		goto out_free;
+	s = dial(conn);
+	if (s < 0) {
+		ret = s;
+		goto out_free;
+	}
+	ret = ktls_proto_send(s, m, conn->fd);
+	if (ret < 0) {
+		ktls_set_err(conn->err, "sending the request to handshaked "
+			     "failed: %s", ktls_strerror(ret));
+		goto out_close;
+	}
+	pfd.fd = s;
+	pfd.events = POLLIN;
+	do
+		ret = poll(&pfd, 1, KTLS_DAEMON_WAIT_MS);
+	while (ret < 0 && errno == EINTR);
+	if (ret <= 0) {
+		ret = ret == 0 ? -ETIMEDOUT : -errno;
+		ktls_set_err(conn->err, "handshaked did not answer: %s",
+			     ktls_strerror(ret));
+		goto out_close;
+	}
+	n = ktls_proto_recv(s, m->buf, sizeof(m->buf), &fd);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		ret = n == 0 ? -ECONNRESET : (int)n;
+		ktls_set_err(conn->err, "handshaked went away during the "
+			     "handshake%s%s", n ? ": " : "",
+			     n ? ktls_strerror((int)n) : "");
+		goto out_close;
+	}
+	conn->err[0] = '\0';
+	ret = read_result(conn, m->buf, (size_t)n);
+out_close:
+	close(s);
+out_free:
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+	return ret;
+}
