@@ -21,6 +21,7 @@ SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 B ?= build
@@ -41,6 +42,8 @@ PKGS := libnl-genl-3.0 liburing wolfssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# handshaked alone parses an INI file.
+HSD_PKG_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
 
 CPPFLAGS += -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 	-Ilibktls/include
@@ -66,6 +69,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 # Syscalls a unit test fakes: WRAP_<test> lists them for -Wl,--wrap.
 WRAP_test_caps := socket setsockopt recv
 WRAP_test_sock := socket setsockopt
+# Unit tests of handshaked's code link its objects and libraries too:
+# HSD_OBJS_<test> and HSD_LIBS_<test>.
+HSD_OBJS_test_config := $(B)/obj/static/handshaked/config.o
+HSD_LIBS_test_config := $(HSD_PKG_LIBS)
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 
 # Libraries the programs link against the shared library through an
@@ -145,18 +152,23 @@ bench-memory: all
 	@tests/vm/run -- $(B)/bench/conn-memory $(B)/pki/ca.pem \
 		$(B)/pki/server-ec-chain.pem $(B)/pki/server-ec.key
 
-$(B)/bin/handshaked: $(HSD_OBJS) $(LIB_SO)
+# handshaked is built on libktls's objects: it shares the handshake code and
+# the wire format's internals, which the shared library does not export.
+$(B)/bin/handshaked: $(HSD_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(HSD_OBJS) $(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
+	$(CC) -o $@ $(HSD_OBJS) $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) \
+		$(HSD_PKG_LIBS)
 
 # Unit tests link the static objects, so they can reach internal functions.
 $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS)
 	@mkdir -p $(@D) $(B)/obj/tests
-	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests $(ALL_CFLAGS) \
+	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests -Ihandshaked $(ALL_CFLAGS) \
 		-MF $(B)/obj/tests/test_$*.d -MT $@ -o $@ $< \
-		$(LIB_OBJS) $(HELPER_OBJS) $(LDFLAGS) \
+		$(HSD_OBJS_test_$*) $(LIB_OBJS) $(HELPER_OBJS) $(LDFLAGS) \
 		$(foreach f,$(WRAP_test_$*),-Wl,--wrap=$(f)) \
-		$(PKG_LIBS) $(CMOCKA_LIBS)
+		$(PKG_LIBS) $(HSD_LIBS_test_$*) $(CMOCKA_LIBS)
+
+$(B)/tests/test_config: $(HSD_OBJS_test_config)
 
 unit: $(UNIT_BINS)
 
@@ -209,7 +221,7 @@ test-kernels: test-build
 lint:
 	cppcheck -q --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
-		-Ilibktls/include -Ilibktls/src -Itests \
+		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
 		libktls/src libktls/tools handshaked bench tests/unit \
 		tests/helpers.c
 
@@ -219,7 +231,8 @@ install: all
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
 	install -m 644 libktls/include/ktls.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libktls.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libktls.so.$(SOVERSION)
@@ -230,7 +243,10 @@ install: all
 	install -m 755 $(B)/bin/handshaked $(DESTDIR)$(SBINDIR)/
 	cp -P libktls/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	cp -P libktls/man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	cp -P handshaked/*.5 $(DESTDIR)$(MANDIR)/man5/
 	cp -P handshaked/*.8 $(DESTDIR)$(MANDIR)/man8/
+	test -e $(DESTDIR)$(SYSCONFDIR)/handshaked.conf || \
+		install -m 644 etc/handshaked.conf $(DESTDIR)$(SYSCONFDIR)/
 
 clean:
 	rm -rf $(B)

@@ -6,8 +6,153 @@
 #ifndef HANDSHAKED_H
 #define HANDSHAKED_H
 
-#define HSD_NAME "handshaked"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
-/* main.c: nothing exported yet. */
+#include "ktls.h"
+
+#define HSD_NAME "handshaked"
+#define HSD_DEFAULT_CONFIG "/etc/handshaked.conf"
+#define HSD_DEFAULT_SOCKET "/run/handshaked.sock"
+
+#define HSD_MAX_NAME 64		/* identity, profile and rule names */
+#define HSD_MAX_CRLS 8
+#define HSD_MAX_IDS 32		/* uids or gids in one access rule */
+
+enum hsd_log_level {
+	HSD_LOG_ERROR = 0,
+	HSD_LOG_NOTICE = 1,
+	HSD_LOG_INFO = 2,
+	HSD_LOG_DEBUG = 3,
+};
+
+/* Roles a profile or an access rule allows: a bit per enum ktls_role. */
+#define HSD_ROLE_CLIENT (1u << KTLS_ROLE_CLIENT)
+#define HSD_ROLE_SERVER (1u << KTLS_ROLE_SERVER)
+#define HSD_ROLE_ANY (HSD_ROLE_CLIENT | HSD_ROLE_SERVER)
+
+/* [identity NAME]: a certificate chain and its key. */
+struct hsd_identity {
+	char name[HSD_MAX_NAME];
+	char *cert;			/* path */
+	char *key;			/* path */
+	char *passphrase_file;		/* path, or NULL */
+	struct hsd_identity *next;
+};
+
+/*
+ * [profile NAME]: what a request names.  Unset values (0 / NULL) mean
+ * the [policy] defaults.
+ */
+struct hsd_profile {
+	char name[HSD_MAX_NAME];
+	char identity[HSD_MAX_NAME];	/* "" for none (clients only) */
+	unsigned int roles;		/* HSD_ROLE_* */
+	char *alpn;			/* comma-separated, or NULL */
+	int verify;			/* enum ktls_verify, or -1 unset */
+	uint16_t min_version;		/* 0 unset */
+	uint16_t max_version;
+	char *ciphers;			/* or NULL */
+	struct hsd_profile *next;
+};
+
+/* [access NAME]: who (peer uid/gid from SO_PEERCRED) may use what. */
+struct hsd_access {
+	char name[HSD_MAX_NAME];
+	bool any_uid;			/* uid = * */
+	unsigned int n_uids;
+	uid_t uids[HSD_MAX_IDS];
+	unsigned int n_gids;
+	gid_t gids[HSD_MAX_IDS];
+	bool any_profile;		/* profiles = * */
+	char *profiles;			/* comma-separated names, or NULL */
+	unsigned int roles;		/* HSD_ROLE_* */
+	struct hsd_access *next;
+};
+
+struct hsd_config {
+	char *path;			/* the file it came from */
+	/* [global] */
+	char *socket_path;
+	mode_t socket_mode;		/* default 0660 */
+	char *socket_group;		/* or NULL */
+	char *user;			/* drop to this user, or NULL */
+	unsigned int workers;		/* default 1 */
+	unsigned int handshake_timeout;	/* seconds, default 10 */
+	enum hsd_log_level log_level;	/* default notice */
+	unsigned int session_cache_size; /* default 1024 */
+	unsigned int session_lifetime;	/* seconds, default 7200 */
+	char *ticket_key_file;		/* or NULL */
+	unsigned int ticket_rotation;	/* seconds, default 3600 */
+	/* [trust] */
+	char *ca_file;
+	char *ca_dir;
+	bool ca_system;			/* default yes when neither is set */
+	unsigned int n_crls;
+	char *crl_files[HSD_MAX_CRLS];
+	bool crl_check;			/* default yes when CRLs are given */
+	/* [policy] */
+	uint16_t min_version;		/* default KTLS_TLS_1_2 */
+	uint16_t max_version;		/* default KTLS_TLS_1_3 */
+	char *ciphers;			/* or NULL: libktls's default */
+
+	struct hsd_identity *identities;
+	struct hsd_profile *profiles;
+	struct hsd_access *access;
+};
+
+/* config.c */
+/*
+ * Parse the INI file @path.  On failure *@out is untouched, the return
+ * is -EINVAL (bad contents), the -errno of opening or reading it (-ENOENT,
+ * -EACCES, -EISDIR, -EIO) or -ENOMEM, and
+ * @err holds "PATH:LINE: what is wrong" (or "PATH: what is wrong" for a
+ * problem with the whole file, such as a profile naming a missing
+ * identity).  Files named in it are not opened here.
+ */
+KTLS_MUST_CHECK int hsd_config_load(const char *path, struct hsd_config **out,
+				    char *err, size_t err_size);
+void hsd_config_free(struct hsd_config *cfg);
+const struct hsd_identity *hsd_config_identity(const struct hsd_config *cfg,
+					       const char *name);
+const struct hsd_profile *hsd_config_profile(const struct hsd_config *cfg,
+					     const char *name);
+/*
+ * Whether a client with @uid/@gid (SO_PEERCRED) may use @profile in
+ * @role: some [access] rule matches the uid (or the gid) and allows both.
+ */
+bool hsd_config_allows(const struct hsd_config *cfg, uid_t uid, gid_t gid,
+		       const char *profile, enum ktls_role role);
+
+/* log.c */
+void hsd_log_init(bool foreground, enum hsd_log_level level);
+void hsd_log_level(enum hsd_log_level level);
+void hsd_log(enum hsd_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* keys.c: one libktls context per profile, keys loaded once. */
+struct hsd_profile_ctx {
+	const struct hsd_profile *profile;
+	struct ktls_ctx *ctx;
+	struct hsd_profile_ctx *next;
+};
+KTLS_MUST_CHECK int hsd_keys_load(const struct hsd_config *cfg,
+				  struct hsd_profile_ctx **out);
+void hsd_keys_free(struct hsd_profile_ctx *list);
+struct hsd_profile_ctx *hsd_keys_find(struct hsd_profile_ctx *list,
+				      const char *profile);
+
+/* ipc.c: the socket applications talk to. */
+KTLS_MUST_CHECK int hsd_ipc_listen(const struct hsd_config *cfg);
+
+/* handshake.c: handshakes in flight, driven by one epoll loop. */
+struct hsd_counters {
+	unsigned long started, ok, failed, resumed, in_flight, refused;
+};
+KTLS_MUST_CHECK int hsd_loop(const struct hsd_config *cfg,
+			     struct hsd_profile_ctx *profiles, int listen_fd,
+			     int signal_fd);
 
 #endif /* HANDSHAKED_H */

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * handshaked - the handshake service.
+ * handshaked - performs TLS handshakes for other processes and hands the
+ * record keys to the kernel (kTLS) on their own sockets, so that they
+ * never hold a private key.
  *
- * For now only the skeleton: option parsing and --version.  Handshakes on
- * behalf of other processes and of the kernel come in a later issue.
+ * main() parses options, loads the configuration and the keys, opens the
+ * socket, and runs one event loop; it shuts down in reverse order.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <ktls.h>
 
@@ -16,24 +23,48 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [--version] [--help]\n"
+		"usage: %s [-c FILE] [-F] [--check-config]\n"
 		"\n"
-		"  -V, --version  print the version and exit\n"
-		"  -h, --help     print this help and exit\n",
-		HSD_NAME);
+		"  -c, --config FILE  the configuration (default %s)\n"
+		"  -F, --foreground   stay in the foreground, log to stderr\n"
+		"      --check-config check the configuration and its files, "
+		"then exit\n"
+		"  -V, --version      print the version and exit\n"
+		"  -h, --help         print this help and exit\n",
+		HSD_NAME, HSD_DEFAULT_CONFIG);
 }
+
+enum { OPT_CHECK = 256 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	const char *path = HSD_DEFAULT_CONFIG;
+	struct hsd_profile_ctx *profiles = NULL;
+	struct hsd_config *cfg = NULL;
+	bool foreground = false, check_only = false;
+	char err[512];
+	sigset_t mask;
+	int c, ret, lfd, sfd;
 
-	while ((c = getopt_long(argc, argv, "Vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:FVh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'F':
+			foreground = true;
+			break;
+		case OPT_CHECK:
+			check_only = true;
+			break;
 		case 'V':
 			printf("%s %s (libktls %s)\n", HSD_NAME,
 			       KTLS_VERSION_STRING, ktls_version());
@@ -52,8 +83,51 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	fprintf(stderr,
-		"%s: the handshake service is not implemented yet; "
-		"only --version and --help work\n", HSD_NAME);
-	return EXIT_FAILURE;
+
+	ret = hsd_config_load(path, &cfg, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", HSD_NAME, err);
+		return EXIT_FAILURE;
+	}
+	hsd_log_init(foreground || check_only, cfg->log_level);
+	/* Loading the keys checks every file the configuration names. */
+	ret = hsd_keys_load(cfg, &profiles);
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s: the files it names could not be "
+			"used (see above)\n", HSD_NAME, path);
+		hsd_config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	if (check_only) {
+		printf("%s: %s is valid\n", HSD_NAME, path);
+		hsd_keys_free(profiles);
+		hsd_config_free(cfg);
+		return EXIT_SUCCESS;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	lfd = sfd < 0 ? -errno : hsd_ipc_listen(cfg);
+	if (sfd < 0 || lfd < 0) {
+		hsd_log(HSD_LOG_ERROR, "cannot start: %s",
+			ktls_strerror(sfd < 0 ? sfd : lfd));
+		ret = sfd < 0 ? sfd : lfd;
+		goto out;
+	}
+	hsd_log(HSD_LOG_NOTICE, "serving on %s", cfg->socket_path);
+	ret = hsd_loop(cfg, profiles, lfd, sfd);
+	close(lfd);
+	unlink(cfg->socket_path);
+out:
+	if (sfd >= 0)
+		close(sfd);
+	hsd_keys_free(profiles);
+	hsd_config_free(cfg);
+	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
