@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -35,6 +38,46 @@ static void usage(FILE *out)
 }
 
 enum { OPT_CHECK = 256 };
+
+/*
+ * Once the keys are loaded and the socket is open, nothing needs root:
+ * become the configured user, for good (no-new-privs), and make the
+ * process undumpable so that no process of that user can ptrace the keys
+ * out of it.
+ */
+static int drop_privileges(const struct hsd_config *cfg)
+{
+	struct passwd *pw;
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		hsd_log(HSD_LOG_ERROR, "prctl: %s", ktls_strerror(-errno));
+		return -errno;
+	}
+	if (!cfg->user)
+		return 0;
+	pw = getpwnam(cfg->user);
+	if (!pw) {
+		hsd_log(HSD_LOG_ERROR, "user %s: no such user", cfg->user);
+		return -ENOENT;
+	}
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		int err = -errno;
+
+		hsd_log(HSD_LOG_ERROR, "becoming user %s: %s", cfg->user,
+			ktls_strerror(err));
+		return err;
+	}
+	/* Make sure there is no way back. */
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		hsd_log(HSD_LOG_ERROR, "could get root back after dropping it");
+		return -EPERM;
+	}
+	hsd_log(HSD_LOG_INFO, "running as %s (uid %u)", cfg->user,
+		(unsigned int)pw->pw_uid);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -120,10 +163,15 @@ int main(int argc, char **argv)
 		ret = sfd < 0 ? sfd : lfd;
 		goto out;
 	}
+	ret = drop_privileges(cfg);
+	if (ret < 0)
+		goto out_close;
 	hsd_log(HSD_LOG_NOTICE, "serving on %s", cfg->socket_path);
 	ret = hsd_loop(cfg, profiles, lfd, sfd);
-	close(lfd);
+	/* (after the drop this may fail; a new start replaces it anyway) */
 	unlink(cfg->socket_path);
+out_close:
+	close(lfd);
 out:
 	if (sfd >= 0)
 		close(sfd);
