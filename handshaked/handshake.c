@@ -43,6 +43,14 @@ struct ev {
 
 struct job;
 
+/* A configuration and its profile contexts, alive while it is current or
+ * a handshake still uses it (SIGHUP makes a new one). */
+struct gen {
+	struct hsd_config *cfg;
+	struct hsd_profile_ctx *profiles;
+	unsigned int refs;
+};
+
 struct client {
 	struct ev ev;			/* EV_CLIENT */
 	int fd;
@@ -57,13 +65,13 @@ struct job {
 	int fd;				/* our copy of the TCP socket */
 	int saved_flags;
 	struct ktls_conn *conn;
+	struct gen *gen;
 	char profile[HSD_MAX_NAME];
 	uint64_t deadline;		/* ms, CLOCK_MONOTONIC */
 };
 
 struct loop {
-	const struct hsd_config *cfg;
-	struct hsd_profile_ctx *profiles;
+	struct gen *cur;
 	int ep;
 	struct ev listen_ev, signal_ev;
 	int listen_fd, signal_fd;
@@ -74,6 +82,15 @@ struct loop {
 	struct hsd_counters n;
 	struct ktls_proto_msg msg;	/* scratch for requests and replies */
 };
+
+static void gen_put(struct gen *g)
+{
+	if (--g->refs)
+		return;
+	hsd_keys_free(g->profiles);
+	hsd_config_free(g->cfg);
+	free(g);
+}
 
 static void bury(struct loop *l, struct ev *ev, void *obj)
 {
@@ -185,6 +202,8 @@ static void job_end(struct loop *l, struct job *j)
 {
 	job_release_fd(l, j);
 	ktls_conn_free(j->conn);
+	if (j->gen)
+		gen_put(j->gen);
 	if (j->cl)
 		j->cl->job = NULL;
 	l->jobs--;
@@ -329,7 +348,9 @@ static int parse_request(const uint8_t *buf, size_t len, struct request *r,
 static void start_job(struct loop *l, struct client *cl, int fd,
 		      const struct request *r)
 {
-	struct hsd_profile_ctx *pc = hsd_keys_find(l->profiles, r->profile);
+	const struct hsd_config *cfg = l->cur->cfg;
+	struct hsd_profile_ctx *pc = hsd_keys_find(l->cur->profiles,
+						   r->profile);
 	unsigned int role_bit = 1u << r->role;
 	char why[256];
 	struct job *j;
@@ -340,7 +361,7 @@ static void start_job(struct loop *l, struct client *cl, int fd,
 		snprintf(why, sizeof(why), "no profile '%s'", r->profile);
 		goto refuse_enoent;
 	}
-	if (!hsd_config_allows(l->cfg, cl->cred.uid, cl->cred.gid, r->profile,
+	if (!hsd_config_allows(cfg, cl->cred.uid, cl->cred.gid, r->profile,
 			       r->role) || !(pc->profile->roles & role_bit)) {
 		snprintf(why, sizeof(why), "uid %u may not use profile '%s' "
 			 "as a %s", (unsigned int)cl->cred.uid, r->profile,
@@ -370,11 +391,13 @@ static void start_job(struct loop *l, struct client *cl, int fd,
 	snprintf(j->profile, sizeof(j->profile), "%s", r->profile);
 	j->saved_flags = fcntl(fd, F_GETFL);
 	timeout = r->timeout_ms ? r->timeout_ms :
-		  (uint64_t)l->cfg->handshake_timeout * 1000;
-	if (timeout > (uint64_t)l->cfg->handshake_timeout * 1000)
-		timeout = (uint64_t)l->cfg->handshake_timeout * 1000;
+		  (uint64_t)cfg->handshake_timeout * 1000;
+	if (timeout > (uint64_t)cfg->handshake_timeout * 1000)
+		timeout = (uint64_t)cfg->handshake_timeout * 1000;
 	j->deadline = now_ms() + timeout;
 	cl->job = j;
+	j->gen = l->cur;
+	j->gen->refs++;
 	l->jobs++;
 	l->n.started++;
 	l->n.in_flight++;
@@ -508,6 +531,54 @@ static void log_counters(const struct loop *l)
 		l->n.in_flight);
 }
 
+/*
+ * SIGHUP: read the configuration and every file it names again.  New
+ * requests get the new one; handshakes in flight finish on the old one,
+ * which goes when the last of them does.  A configuration that does not
+ * load changes nothing.
+ */
+static void reload(struct loop *l)
+{
+	struct hsd_config *cfg;
+	struct hsd_profile_ctx *profiles;
+	struct gen *g;
+	char err[512];
+
+	if (hsd_config_load(l->cur->cfg->path, &cfg, err, sizeof(err)) < 0) {
+		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
+			"configuration stays: %s", err);
+		return;
+	}
+	if (hsd_keys_load(cfg, &profiles) < 0) {
+		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
+			"configuration stays: its files could not be used");
+		hsd_config_free(cfg);
+		return;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		hsd_keys_free(profiles);
+		hsd_config_free(cfg);
+		hsd_log(HSD_LOG_ERROR, "reload refused: out of memory");
+		return;
+	}
+	if (strcmp(cfg->socket_path, l->cur->cfg->socket_path) ||
+	    cfg->socket_mode != l->cur->cfg->socket_mode ||
+	    (cfg->user ? !l->cur->cfg->user || strcmp(cfg->user,
+						      l->cur->cfg->user) :
+	     !!l->cur->cfg->user))
+		hsd_log(HSD_LOG_NOTICE, "reload: socket and user changes take "
+			"a restart");
+	g->cfg = cfg;
+	g->profiles = profiles;
+	g->refs = 1;
+	gen_put(l->cur);
+	l->cur = g;
+	hsd_log_level(cfg->log_level);
+	hsd_log(HSD_LOG_NOTICE, "reloaded %s; %u handshakes in flight finish "
+		"on the previous configuration", cfg->path, l->jobs);
+}
+
 static void on_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;
@@ -525,6 +596,9 @@ static void on_signal(struct loop *l)
 			break;
 		case SIGUSR1:
 			log_counters(l);
+			break;
+		case SIGHUP:
+			reload(l);
 			break;
 		default:
 			break;
@@ -561,17 +635,25 @@ static int expire(struct loop *l)
 	return (int)(next - now);
 }
 
-int hsd_loop(const struct hsd_config *cfg, struct hsd_profile_ctx *profiles,
+int hsd_loop(struct hsd_config *cfg, struct hsd_profile_ctx *profiles,
 	     int listen_fd, int signal_fd)
 {
 	struct epoll_event evs[64];
 	struct loop *l = calloc(1, sizeof(*l));
+	struct gen *g = calloc(1, sizeof(*g));
 	int ret = 0;
 
-	if (!l)
+	if (!l || !g) {
+		free(l);
+		free(g);
+		hsd_keys_free(profiles);
+		hsd_config_free(cfg);
 		return -ENOMEM;
-	l->cfg = cfg;
-	l->profiles = profiles;
+	}
+	g->cfg = cfg;
+	g->profiles = profiles;
+	g->refs = 1;
+	l->cur = g;
 	l->listen_fd = listen_fd;
 	l->signal_fd = signal_fd;
 	l->listen_ev.kind = EV_LISTEN;
@@ -620,6 +702,7 @@ out:
 	while (l->clients)
 		client_drop(l, l->clients);
 	free_grave(l);
+	gen_put(l->cur);
 	if (l->ep >= 0)
 		close(l->ep);
 	explicit_bzero(&l->msg, sizeof(l->msg));

@@ -151,7 +151,9 @@ KTLS_MUST_CHECK int hsd_ipc_listen(const struct hsd_config *cfg);
 struct hsd_counters {
 	unsigned long started, ok, failed, resumed, in_flight, refused;
 };
-KTLS_MUST_CHECK int hsd_loop(const struct hsd_config *cfg,
+/* Runs until SIGTERM; owns @cfg and @profiles from here on (SIGHUP
+ * replaces them). */
+KTLS_MUST_CHECK int hsd_loop(struct hsd_config *cfg,
 			     struct hsd_profile_ctx *profiles, int listen_fd,
 			     int signal_fd);
 

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	struct hsd_profile_ctx *profiles = NULL;
 	struct hsd_config *cfg = NULL;
 	bool foreground = false, check_only = false;
-	char err[512];
+	char err[512], *sock = NULL;
 	sigset_t mask;
 	int c, ret, lfd, sfd;
 
@@ -167,9 +167,15 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		goto out_close;
 	hsd_log(HSD_LOG_NOTICE, "serving on %s", cfg->socket_path);
+	sock = strdup(cfg->socket_path);
+	/* The loop owns the configuration from here (SIGHUP replaces it). */
 	ret = hsd_loop(cfg, profiles, lfd, sfd);
+	cfg = NULL;
+	profiles = NULL;
 	/* (after the drop this may fail; a new start replaces it anyway) */
-	unlink(cfg->socket_path);
+	if (sock)
+		unlink(sock);
+	free(sock);
 out_close:
 	close(lfd);
 out:
