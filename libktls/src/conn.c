@@ -353,13 +353,27 @@ static struct ktls_conn *conn_of_store(WOLFSSL_X509_STORE_CTX *store)
 	return ssl ? wolfSSL_get_app_data(ssl) : NULL;
 }
 
+/* wolfSSL's verify mode for this connection's role and KTLS_OPT_VERIFY. */
+static int verify_mode(const struct ktls_conn *conn)
+{
+	if (conn->role == KTLS_ROLE_CLIENT)
+		return conn->opts.verify == KTLS_VERIFY_NONE_INSECURE ?
+			WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER;
+	switch (conn->opts.verify) {
+	case KTLS_VERIFY_PEER:
+		return WOLFSSL_VERIFY_PEER;
+	case KTLS_VERIFY_REQUIRE:
+		return WOLFSSL_VERIFY_PEER |
+		       WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	default:
+		return WOLFSSL_VERIFY_NONE;
+	}
+}
+
 /* Whether this connection checks its peer at all. */
 static bool verifies_peer(const struct ktls_conn *conn)
 {
-	if (conn->role == KTLS_ROLE_CLIENT)
-		return conn->opts.verify != KTLS_VERIFY_NONE_INSECURE;
-	return conn->opts.verify == KTLS_VERIFY_PEER ||
-	       conn->opts.verify == KTLS_VERIFY_REQUIRE;
+	return verify_mode(conn) != WOLFSSL_VERIFY_NONE;
 }
 
 /*
@@ -459,6 +473,7 @@ int ktls_cert_setup_cb(WOLFSSL *ssl, void *arg)
 int ktls_sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 {
 	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
+	int ret;
 
 	(void)alert;
 	(void)arg;
@@ -466,9 +481,9 @@ int ktls_sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 		return 0;
 	/* A failure to switch keeps the default identity: the client then
 	 * decides whether that certificate will do. */
-	if (ktls_ctx_use_identity(conn->ctx, ssl,
-			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME)) < 0)
-		return 0;
+	ret = ktls_ctx_use_identity(conn->ctx, ssl,
+			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME));
+	(void)ret;
 	return 0;
 }
 
@@ -492,22 +507,6 @@ static int ensure_trust(struct ktls_conn *conn)
 static int wolf_version(uint16_t v)
 {
 	return v == KTLS_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
-}
-
-static int verify_mode(const struct ktls_conn *conn)
-{
-	if (conn->role == KTLS_ROLE_CLIENT)
-		return conn->opts.verify == KTLS_VERIFY_NONE_INSECURE ?
-			WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER;
-	switch (conn->opts.verify) {
-	case KTLS_VERIFY_PEER:
-		return WOLFSSL_VERIFY_PEER;
-	case KTLS_VERIFY_REQUIRE:
-		return WOLFSSL_VERIFY_PEER |
-		       WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-	default:
-		return WOLFSSL_VERIFY_NONE;
-	}
 }
 
 /* Build the WOLFSSL for the first handshake call from the options. */

@@ -322,6 +322,7 @@ static int new_session(WOLFSSL *ssl, WOLFSSL_SESSION *ws)
 	struct ktls_session *s;
 	const unsigned char *id;
 	unsigned int id_len = 0;
+	int ret = 0;
 
 	if (!conn || wolfSSL_SESSION_is_resumable(ws) != 1)
 		return 0;
@@ -330,19 +331,20 @@ static int new_session(WOLFSSL *ssl, WOLFSSL_SESSION *ws)
 		return 0;
 	ktls_session_free(conn->session);
 	conn->session = s;
-	/* A session that cannot be cached is still the connection's. */
 	if (conn->role == KTLS_ROLE_CLIENT) {
-		if (conn->cache_key &&
-		    ktls_cache_put(&conn->ctx->client_cache, conn->cache_key,
-				   strlen(conn->cache_key), s, ktls_now()) < 0)
-			return 1;
+		if (conn->cache_key)
+			ret = ktls_cache_put(&conn->ctx->client_cache,
+					     conn->cache_key,
+					     strlen(conn->cache_key), s,
+					     ktls_now());
 	} else {
 		id = wolfSSL_SESSION_get_id(ws, &id_len);
-		if (id && id_len &&
-		    ktls_cache_put(&conn->ctx->server_cache, id, id_len, s,
-				   ktls_now()) < 0)
-			return 1;
+		if (id && id_len)
+			ret = ktls_cache_put(&conn->ctx->server_cache, id,
+					     id_len, s, ktls_now());
 	}
+	/* A session that cannot be cached is still the connection's. */
+	(void)ret;
 	return 1;
 }
 
