@@ -66,3 +66,58 @@ run_clean() {
 	fi
 	rm -f "$log"
 }
+
+# check_line NAME PATTERN FILE: a check that FILE has a line matching
+# PATTERN (extended regex); the failure shows FILE's last lines.
+check_line() {
+	if grep -qE -- "$2" "$3"; then
+		t_ok "$1"
+	else
+		t_fail "$1" "no '$2' in: $(tail -n 4 "$3" | tr '\n' '|')"
+	fi
+}
+
+# Servers of the TLS tiers.  start_server ARGS... runs "${SRV[@]}" ARGS
+# in the background on a free port, logging to $W/srv.log, and sets SPID
+# and PORT once it listens; stop_server waits up to 10 s for it to finish
+# (a --count server) and then kills it.
+start_server() {
+	rm -f "$W/ready"
+	"${SRV[@]}" --ready-file "$W/ready" "$@" 0 2> "$W/srv.log" &
+	SPID=$!
+	for _ in $(seq 100); do
+		[ -s "$W/ready" ] && break
+		sleep 0.1
+	done
+	PORT=$(cat "$W/ready" 2> /dev/null)
+}
+
+stop_server() {
+	for _ in $(seq 100); do
+		kill -0 "$SPID" 2> /dev/null || break
+		sleep 0.1
+	done
+	kill "$SPID" 2> /dev/null
+	wait "$SPID" 2> /dev/null
+	SPID=
+}
+
+# A free TCP port on loopback for peer servers (openssl, gnutls): below the
+# ephemeral range (32768 and up), so that no outgoing connection of this
+# machine holds it, and in no state at all right now.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+# wait_port PORT: wait up to 10 s for a listener on PORT.
+wait_port() {
+	for _ in $(seq 100); do
+		ss -Htln "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
