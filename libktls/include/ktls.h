@@ -760,13 +760,44 @@ struct ktls_session;
  * @size: entries in each of the client and server caches; 0 turns caching
  *	  off (default 1024)
  * @lifetime: seconds a session may be resumed (default 7200); tickets a
- *	      server issues live as long, but at most 1800 s (wolfSSL's
- *	      ticket keys rotate every hour)
+ *	      server issues live as long, but at most 1800 s unless
+ *	      ktls_ctx_set_ticket_keys() gave the keys (wolfSSL's own
+ *	      rotate every hour)
  * Return: 0; -EINVAL for a lifetime of 0 or over a week.
  */
 KTLS_MUST_CHECK int ktls_ctx_set_session_cache(struct ktls_ctx *ctx,
 					       unsigned int size,
 					       unsigned int lifetime);
+
+#define KTLS_TICKET_NAME_LEN 16
+#define KTLS_TICKET_SECRET_LEN 32
+#define KTLS_TICKET_KEYS_MAX 4
+
+/* A session ticket key: a name sent in clear in every ticket it seals,
+ * and a secret (ChaCha20-Poly1305). */
+struct ktls_ticket_key {
+	uint8_t name[KTLS_TICKET_NAME_LEN];
+	uint8_t secret[KTLS_TICKET_SECRET_LEN];
+};
+
+/**
+ * ktls_ctx_set_ticket_keys() - seal and open session tickets with these keys
+ * @ctx: a server context; may be in use by other threads
+ * @keys: @keys[0] seals new tickets; every key opens them (a ticket opened
+ *	  with a later key resumes and is replaced by one under @keys[0])
+ * @n: 1 to KTLS_TICKET_KEYS_MAX keys, with distinct names
+ *
+ * Replaces wolfSSL's per-context random keys, so that every context,
+ * process or host given the same keys resumes the others' sessions, and
+ * tickets live as long as the session lifetime.  The keys are copied; call
+ * again to rotate them.  Tickets under a key no longer given get a full
+ * handshake.
+ *
+ * Return: 0; -EINVAL for no keys, too many, or two with the same name.
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_ticket_keys(struct ktls_ctx *ctx,
+					     const struct ktls_ticket_key *keys,
+					     size_t n);
 
 /**
  * ktls_ctx_flush_sessions() - forget every cached session

@@ -150,6 +150,8 @@ struct ktls_ctx {
 	bool caches_ready;
 	struct ktls_cache client_cache;	/* peer name:port/peer id */
 	struct ktls_cache server_cache;	/* session ID */
+	unsigned int session_lifetime;	/* seconds */
+	struct ktls_tickets *tickets;	/* the application's ticket keys */
 	char err[KTLS_ERRSTR_SIZE];
 };
 
@@ -286,6 +288,11 @@ void ktls_cache_remove(struct ktls_cache *c, const void *key, size_t len);
 unsigned int ktls_cache_count(struct ktls_cache *c);
 uint64_t ktls_now(void);
 KTLS_MUST_CHECK int ktls_ctx_sessions_init(struct ktls_ctx *ctx);
+KTLS_MUST_CHECK int ktls_ctx_ticket_hint(struct ktls_ctx *ctx);
+
+/* ticket.c */
+struct ktls_tickets;
+void ktls_tickets_free(struct ktls_tickets *t);
 
 /* post.c */
 KTLS_MUST_CHECK int ktls_post_handshake_feed(struct ktls_conn *conn,

@@ -385,15 +385,8 @@ int ktls_ctx_set_session_cache(struct ktls_ctx *ctx, unsigned int size,
 	ktls_cache_configure(&ctx->server_cache, size, lifetime);
 	/* Returns the previous timeout in this build, not a status. */
 	(void)wolfSSL_CTX_set_timeout(ctx->wctx, lifetime);
-	/*
-	 * wolfSSL's ticket keys live an hour and a ticket is only sealed with
-	 * a key that outlives it; past half an hour both keys can be too
-	 * young to expire and too old to use, and every later handshake
-	 * fails (BAD_STATE_E).  So tickets live half an hour at most.
-	 */
-	if (wolfSSL_CTX_set_TicketHint(ctx->wctx, lifetime < KTLS_TICKET_MAX ?
-				       (int)lifetime : KTLS_TICKET_MAX) !=
-	    WOLFSSL_SUCCESS)
+	ctx->session_lifetime = lifetime;
+	if (ktls_ctx_ticket_hint(ctx) < 0)
 		return -EIO;
 	/* With the cache off a server sends no session ID at all. */
 	if (wolfSSL_CTX_set_session_cache_mode(ctx->wctx, size ?
@@ -401,6 +394,24 @@ int ktls_ctx_set_session_cache(struct ktls_ctx *ctx, unsigned int size,
 			WOLFSSL_SESS_CACHE_OFF) != WOLFSSL_SUCCESS)
 		return -EIO;
 	return 0;
+}
+
+/*
+ * How long tickets a server issues live.  wolfSSL's own ticket keys live
+ * an hour and a ticket is only sealed with a key that outlives it; past
+ * half an hour both keys can be too young to expire and too old to use,
+ * and every later handshake fails (BAD_STATE_E).  So with those keys
+ * tickets live half an hour at most; with the application's, as long as
+ * sessions.
+ */
+int ktls_ctx_ticket_hint(struct ktls_ctx *ctx)
+{
+	unsigned int hint = ctx->session_lifetime;
+
+	if (!ctx->tickets && hint > KTLS_TICKET_MAX)
+		hint = KTLS_TICKET_MAX;
+	return wolfSSL_CTX_set_TicketHint(ctx->wctx, (int)hint) ==
+	       WOLFSSL_SUCCESS ? 0 : -EIO;
 }
 
 /* Set up @ctx's caches and hook them into its wolfSSL context. */

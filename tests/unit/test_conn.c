@@ -1358,6 +1358,109 @@ static void test_conn_set_session_falls_back_with_other_server(void **state)
 	ktls_ctx_free(cctx);
 }
 
+static void ticket_key(struct ktls_ticket_key *k, uint8_t seed)
+{
+	memset(k->name, seed, sizeof(k->name));
+	memset(k->secret, seed ^ 0x5a, sizeof(k->secret));
+}
+
+/* A session from one connection on @from, offered to @to: resumed? */
+static bool resumes_across(struct ktls_ctx *cctx, struct ktls_ctx *from,
+			   struct ktls_ctx *to, uint16_t version)
+{
+	struct ktls_session *sess;
+	struct link l;
+	bool resumed;
+
+	link_open(&l, cctx, from);
+	link_pin(&l, version, NULL);
+	handshake(&l);
+	sess = session_after_data(&l);
+	close_both(&l);
+	link_close(&l);
+
+	link_open(&l, cctx, to);
+	link_pin(&l, version, NULL);
+	assert_int_equal(ktls_conn_set_session(l.c, sess), 0);
+	ktls_session_free(sess);
+	handshake(&l);
+	resumed = ktls_conn_resumed(l.c);
+	assert_int_equal(ktls_conn_resumed(l.s), resumed);
+	transfer(l.c, l.s, 1000, 14);
+	close_both(&l);
+	link_close(&l);
+	return resumed;
+}
+
+/*
+ * Contexts given the same ticket keys resume each other's tickets (the
+ * server caches are separate, so only the ticket can do it), also when
+ * the key is the older of two; a context with other keys does a full
+ * handshake.
+ */
+static void test_ctx_set_ticket_keys_resumes_across_contexts(void **state)
+{
+	static const uint16_t versions[] = { KTLS_TLS_1_2, KTLS_TLS_1_3 };
+	struct ktls_ticket_key k1, k2, k3, rotated[2];
+	struct ktls_ctx *cctx = client_ctx();
+	struct ktls_ctx *a = ec_server_ctx(), *b = ec_server_ctx();
+	struct ktls_ctx *c = ec_server_ctx();
+	size_t i;
+
+	(void)state;
+	ticket_key(&k1, 1);
+	ticket_key(&k2, 2);
+	ticket_key(&k3, 3);
+	rotated[0] = k2;
+	rotated[1] = k1;
+	assert_int_equal(ktls_ctx_set_ticket_keys(a, &k1, 1), 0);
+	assert_int_equal(ktls_ctx_set_ticket_keys(b, rotated, 2), 0);
+	assert_int_equal(ktls_ctx_set_ticket_keys(c, &k3, 1), 0);
+	for (i = 0; i < 2; i++) {
+		ktls_ctx_flush_sessions(cctx);
+		assert_true(resumes_across(cctx, a, a, versions[i]));
+		assert_true(resumes_across(cctx, a, b, versions[i]));
+		/* b sealed its new ticket under k2, which a does not have. */
+		if (versions[i] == KTLS_TLS_1_3) {
+			assert_false(resumes_across(cctx, b, a, versions[i]));
+			assert_false(resumes_across(cctx, a, c, versions[i]));
+		}
+	}
+	/* Rotating a to k2 (k1 kept to open) resumes what b sealed. */
+	assert_int_equal(ktls_ctx_set_ticket_keys(a, rotated, 2), 0);
+	assert_true(resumes_across(cctx, b, a, KTLS_TLS_1_3));
+	ktls_ctx_free(c);
+	ktls_ctx_free(b);
+	ktls_ctx_free(a);
+	ktls_ctx_free(cctx);
+}
+
+static void test_ctx_set_ticket_keys_rejects_bad_sets(void **state)
+{
+	struct ktls_ticket_key keys[KTLS_TICKET_KEYS_MAX + 1];
+	struct ktls_ctx *ctx = ec_server_ctx();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < KTLS_TICKET_KEYS_MAX + 1; i++)
+		ticket_key(&keys[i], (uint8_t)(i + 1));
+	assert_int_equal(ktls_ctx_set_ticket_keys(ctx, keys, 0), -EINVAL);
+	assert_int_equal(ktls_ctx_set_ticket_keys(ctx, NULL, 1), -EINVAL);
+	assert_int_equal(ktls_ctx_set_ticket_keys(ctx, keys,
+						  KTLS_TICKET_KEYS_MAX + 1),
+			 -EINVAL);
+	assert_non_null(strstr(ktls_ctx_errstr(ctx), "1 to 4 keys"));
+	keys[1] = keys[0];
+	assert_int_equal(ktls_ctx_set_ticket_keys(ctx, keys, 2), -EINVAL);
+	assert_non_null(strstr(ktls_ctx_errstr(ctx), "same name"));
+	assert_int_equal(ktls_ctx_set_ticket_keys(NULL, keys, 1), -EINVAL);
+	assert_int_equal(ktls_ctx_set_ticket_keys(ctx, keys,
+						  KTLS_TICKET_KEYS_MAX), -EINVAL);
+	assert_int_equal(ktls_ctx_set_ticket_keys(ctx, keys + 1,
+						  KTLS_TICKET_KEYS_MAX), 0);
+	ktls_ctx_free(ctx);
+}
+
 static void test_conn_set_session_rejects_misuse(void **state)
 {
 	struct ktls_ctx *sctx = ec_server_ctx(), *cctx = client_ctx();
@@ -1807,6 +1910,8 @@ int main(void)
 		T(test_conn_handshake_requires_client_cert),
 		T(test_conn_set_session_resumes),
 		T(test_conn_set_session_falls_back_with_other_server),
+		T(test_ctx_set_ticket_keys_resumes_across_contexts),
+		T(test_ctx_set_ticket_keys_rejects_bad_sets),
 		T(test_conn_set_session_rejects_misuse),
 		T(test_ctx_flush_sessions_empties_caches),
 		T(test_ctx_client_cache_resumes_same_port),
