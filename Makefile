@@ -22,6 +22,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 B ?= build
@@ -73,6 +74,9 @@ WRAP_test_sock := socket setsockopt
 # HSD_OBJS_<test> and HSD_LIBS_<test>.
 HSD_OBJS_test_config := $(B)/obj/static/handshaked/config.o
 HSD_LIBS_test_config := $(HSD_PKG_LIBS)
+HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
+	$(B)/obj/static/handshaked/config.o $(B)/obj/static/handshaked/log.o
+HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 
 # Libraries the programs link against the shared library through an
@@ -83,7 +87,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 	test-kernels test-build deps unit lint bench-build bench-memory
 .DEFAULT_GOAL := all
 
-all: lib tools $(B)/bin/handshaked bench-build
+all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
 
 lib: $(LIB_SO) $(B)/lib/libktls.a $(B)/lib/libktls.pc
 
@@ -159,6 +163,12 @@ $(B)/bin/handshaked: $(HSD_OBJS) $(LIB_OBJS)
 	$(CC) -o $@ $(HSD_OBJS) $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) \
 		$(HSD_PKG_LIBS)
 
+# handshakectl speaks the same wire format.
+$(B)/bin/handshakectl: $(B)/obj/static/handshaked/ctl/handshakectl.o \
+		       $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS)
+
 # Unit tests link the static objects, so they can reach internal functions.
 $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS)
 	@mkdir -p $(@D) $(B)/obj/tests
@@ -169,6 +179,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS)
 		$(PKG_LIBS) $(HSD_LIBS_test_$*) $(CMOCKA_LIBS)
 
 $(B)/tests/test_config: $(HSD_OBJS_test_config)
+$(B)/tests/test_keys: $(HSD_OBJS_test_keys)
 
 unit: $(UNIT_BINS)
 
@@ -232,7 +243,8 @@ install: all
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 644 libktls/include/ktls.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libktls.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libktls.so.$(SOVERSION)
@@ -240,7 +252,12 @@ install: all
 	install -m 644 $(B)/lib/libktls.a $(DESTDIR)$(LIBDIR)/
 	$(PC_SED) libktls/libktls.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libktls.pc
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
-	install -m 755 $(B)/bin/handshaked $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/bin/handshaked $(B)/bin/handshakectl \
+		$(DESTDIR)$(SBINDIR)/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/handshaked.service.in > \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/handshaked.service
+	install -m 644 etc/handshaked.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	cp -P libktls/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	cp -P libktls/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	cp -P handshaked/*.5 $(DESTDIR)$(MANDIR)/man5/

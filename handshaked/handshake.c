@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * handshake.c - handshakes for other processes, many at once, in one
- * epoll loop: every socket is non-blocking, so a slow or silent peer only
- * waits for its own timeout.
+ * handshake.c - handshakes for other processes, many at once: each worker
+ * (a thread) runs an epoll loop over the clients it accepted and their
+ * handshakes, every socket non-blocking, so a slow or silent peer only
+ * waits for its own timeout.  The main thread takes the signals (reload,
+ * drain, counters) and renews the ticket keys.
  *
  * A client (a process connected to our unix socket) sends one request at
  * a time with its TCP socket.  The request is length-checked, its sender
@@ -11,17 +13,22 @@
  * context runs the handshake and installs kTLS on that socket.  The reply
  * says how it went.  Whatever happens, the client gets a reply (or, if it
  * went away, its job is dropped) and the daemon goes on.
+ *
+ * The profile contexts are shared by the workers, so their session caches
+ * and ticket keys serve every client process.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -30,7 +37,7 @@
 #include "handshaked.h"
 #include "proto.h"
 
-enum ev_kind { EV_LISTEN, EV_SIGNAL, EV_CLIENT, EV_JOB };
+enum ev_kind { EV_LISTEN, EV_WAKE, EV_CLIENT, EV_JOB };
 
 /* What epoll hands back.  Ended objects are only marked dead and freed
  * after the batch of events, which may still name them. */
@@ -47,8 +54,18 @@ struct job;
  * a handshake still uses it (SIGHUP makes a new one). */
 struct gen {
 	struct hsd_config *cfg;
-	struct hsd_profile_ctx *profiles;
-	unsigned int refs;
+	struct hsd_keys *keys;
+	unsigned int refs;		/* atomic */
+};
+
+/* What the workers share. */
+struct shared {
+	pthread_mutex_t lock;		/* guards cur */
+	struct gen *cur;
+	struct hsd_counters n;		/* atomic adds */
+	int listen_fd;
+	unsigned int workers;
+	uint64_t started_at;		/* CLOCK_MONOTONIC ms */
 };
 
 struct client {
@@ -70,28 +87,54 @@ struct job {
 	uint64_t deadline;		/* ms, CLOCK_MONOTONIC */
 };
 
+/* A worker. */
 struct loop {
-	struct gen *cur;
-	int ep;
-	struct ev listen_ev, signal_ev;
-	int listen_fd, signal_fd;
+	struct shared *sh;
+	pthread_t thread;
+	int ep, wake_fd;
+	struct ev listen_ev, wake_ev;
 	struct client *clients;
 	struct ev *grave;
 	unsigned int jobs;
 	bool stopping;
-	struct hsd_counters n;
+	int ret;
 	struct ktls_proto_msg msg;	/* scratch for requests and replies */
 };
 
+#define COUNT(l, field) \
+	__atomic_add_fetch(&(l)->sh->n.field, 1, __ATOMIC_RELAXED)
+
+static struct gen *gen_get(struct shared *sh)
+{
+	struct gen *g;
+
+	pthread_mutex_lock(&sh->lock);
+	g = sh->cur;
+	__atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&sh->lock);
+	return g;
+}
+
 static void gen_put(struct gen *g)
 {
-	if (--g->refs)
+	if (__atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	hsd_keys_free(g->profiles);
+	hsd_keys_free(g->keys);
 	hsd_config_free(g->cfg);
 	free(g);
 }
 
+static struct gen *gen_new(struct hsd_config *cfg, struct hsd_keys *keys)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->cfg = cfg;
+	g->keys = keys;
+	g->refs = 1;
+	return g;
+}
 static void bury(struct loop *l, struct ev *ev, void *obj)
 {
 	ev->dead = true;
@@ -207,8 +250,52 @@ static void job_end(struct loop *l, struct job *j)
 	if (j->cl)
 		j->cl->job = NULL;
 	l->jobs--;
-	l->n.in_flight--;
+	__atomic_sub_fetch(&l->sh->n.in_flight, 1, __ATOMIC_RELAXED);
 	bury(l, &j->ev, j);
+}
+
+/* Why a handshake that returned @ret failed, for the counters. */
+static enum hsd_fail fail_reason(int ret)
+{
+	switch (ret) {
+	case -EKEYREJECTED:
+		return HSD_FAIL_VERIFY;
+	case -ECONNABORTED:
+		return HSD_FAIL_ALERT;
+	case -EPROTONOSUPPORT:
+		return HSD_FAIL_POLICY;
+	case -ECONNRESET:
+	case -EPIPE:
+		return HSD_FAIL_PEER;
+	case -ETIMEDOUT:
+		return HSD_FAIL_TIMEOUT;
+	case -EOPNOTSUPP:
+		return HSD_FAIL_NOT_OFFLOADED;
+	default:
+		return HSD_FAIL_OTHER;
+	}
+}
+
+static void count_failed(struct loop *l, int ret)
+{
+	__atomic_add_fetch(&l->sh->n.failed[fail_reason(ret)], 1,
+			   __ATOMIC_RELAXED);
+}
+
+static void count_ok(struct loop *l, const struct ktls_conn *c)
+{
+	unsigned int cipher = (unsigned int)ktls_conn_cipher(c);
+
+	COUNT(l, ok);
+	if (ktls_conn_resumed(c))
+		COUNT(l, resumed);
+	if (ktls_conn_version(c) == KTLS_TLS_1_3)
+		COUNT(l, tls13);
+	else
+		COUNT(l, tls12);
+	if (cipher < sizeof(l->sh->n.cipher) / sizeof(l->sh->n.cipher[0]))
+		__atomic_add_fetch(&l->sh->n.cipher[cipher], 1,
+				   __ATOMIC_RELAXED);
 }
 
 static void job_finish(struct loop *l, struct job *j, int ret)
@@ -230,8 +317,7 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 		reply_result(l, j, ret);
 	}
 	if (ret == 0) {
-		l->n.ok++;
-		l->n.resumed += ktls_conn_resumed(c);
+		count_ok(l, c);
 		hsd_log(HSD_LOG_INFO, "pid %d uid %u profile %s: %s %s%s",
 			(int)j->cl->cred.pid, (unsigned int)j->cl->cred.uid,
 			j->profile, ktls_conn_version(c) == KTLS_TLS_1_3 ?
@@ -239,7 +325,7 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 			ktls_cipher_name(ktls_conn_cipher(c)),
 			ktls_conn_resumed(c) ? " resumed" : "");
 	} else {
-		l->n.failed++;
+		count_failed(l, ret);
 		hsd_log(HSD_LOG_NOTICE, "pid %d uid %u profile %s: failed: %s",
 			(int)j->cl->cred.pid, (unsigned int)j->cl->cred.uid,
 			j->profile, *ktls_conn_errstr(c) ?
@@ -348,9 +434,9 @@ static int parse_request(const uint8_t *buf, size_t len, struct request *r,
 static void start_job(struct loop *l, struct client *cl, int fd,
 		      const struct request *r)
 {
-	const struct hsd_config *cfg = l->cur->cfg;
-	struct hsd_profile_ctx *pc = hsd_keys_find(l->cur->profiles,
-						   r->profile);
+	struct gen *g = gen_get(l->sh);
+	const struct hsd_config *cfg = g->cfg;
+	struct hsd_profile_ctx *pc = hsd_keys_find(g->keys, r->profile);
 	unsigned int role_bit = 1u << r->role;
 	char why[256];
 	struct job *j;
@@ -359,31 +445,31 @@ static void start_job(struct loop *l, struct client *cl, int fd,
 
 	if (!pc) {
 		snprintf(why, sizeof(why), "no profile '%s'", r->profile);
-		goto refuse_enoent;
+		COUNT(l, bad_requests);
+		reply_error(l, cl->fd, -ENOENT, why);
+		goto refuse;
 	}
 	if (!hsd_config_allows(cfg, cl->cred.uid, cl->cred.gid, r->profile,
 			       r->role) || !(pc->profile->roles & role_bit)) {
 		snprintf(why, sizeof(why), "uid %u may not use profile '%s' "
 			 "as a %s", (unsigned int)cl->cred.uid, r->profile,
 			 r->role == KTLS_ROLE_CLIENT ? "client" : "server");
-		l->n.refused++;
+		COUNT(l, refused);
 		hsd_log(HSD_LOG_NOTICE, "pid %d: access denied: %s",
 			(int)cl->cred.pid, why);
 		reply_error(l, cl->fd, -EACCES, why);
-		close(fd);
-		return;
+		goto refuse;
 	}
 	ret = check_tcp(fd);
 	if (ret < 0) {
+		COUNT(l, bad_requests);
 		reply_error(l, cl->fd, ret, "the fd sent is not a TCP socket");
-		close(fd);
-		return;
+		goto refuse;
 	}
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		reply_error(l, cl->fd, -ENOMEM, "out of memory");
-		close(fd);
-		return;
+		goto refuse;
 	}
 	j->ev.kind = EV_JOB;
 	j->cl = cl;
@@ -396,18 +482,17 @@ static void start_job(struct loop *l, struct client *cl, int fd,
 		timeout = (uint64_t)cfg->handshake_timeout * 1000;
 	j->deadline = now_ms() + timeout;
 	cl->job = j;
-	j->gen = l->cur;
-	j->gen->refs++;
+	j->gen = g;			/* the job's reference now */
 	l->jobs++;
-	l->n.started++;
-	l->n.in_flight++;
+	COUNT(l, started);
+	COUNT(l, in_flight);
 
 	j->conn = ktls_conn_new(pc->ctx, fd, r->role);
 	if (!j->conn || j->saved_flags < 0 ||
 	    fcntl(fd, F_SETFL, j->saved_flags | O_NONBLOCK) < 0) {
 		job_release_fd(l, j);
 		reply_error(l, cl->fd, -ENOMEM, "could not set up the handshake");
-		l->n.failed++;
+		count_failed(l, -ENOMEM);
 		job_end(l, j);
 		return;
 	}
@@ -416,23 +501,23 @@ static void start_job(struct loop *l, struct client *cl, int fd,
 	    (r->alpn[0] && ktls_conn_set_alpn(j->conn, r->alpn) < 0)) {
 		job_release_fd(l, j);
 		reply_error(l, cl->fd, -EINVAL, ktls_conn_errstr(j->conn));
-		l->n.failed++;
+		count_failed(l, -EINVAL);
 		job_end(l, j);
 		return;
 	}
 	if (ep_ctl(l, EPOLL_CTL_ADD, fd, EPOLLIN, &j->ev) < 0) {
 		job_release_fd(l, j);
 		reply_error(l, cl->fd, -EIO, "epoll failed");
-		l->n.failed++;
+		count_failed(l, -EIO);
 		job_end(l, j);
 		return;
 	}
 	job_step(l, j);
 	return;
 
-refuse_enoent:
-	reply_error(l, cl->fd, -ENOENT, why);
+refuse:
 	close(fd);
+	gen_put(g);
 }
 
 static void client_drop(struct loop *l, struct client *cl)
@@ -440,7 +525,8 @@ static void client_drop(struct loop *l, struct client *cl)
 	if (cl->job) {
 		hsd_log(HSD_LOG_NOTICE, "pid %d went away during its "
 			"handshake", (int)cl->cred.pid);
-		l->n.failed++;
+		__atomic_add_fetch(&l->sh->n.failed[HSD_FAIL_CLIENT_GONE], 1,
+				   __ATOMIC_RELAXED);
 		cl->job->cl = NULL;
 		job_end(l, cl->job);
 	}
@@ -455,8 +541,89 @@ static void client_drop(struct loop *l, struct client *cl)
 	bury(l, &cl->ev, cl);
 }
 
+static uint64_t load(const uint64_t *v)
+{
+	return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+/* Call @fn with each counter's name and value. */
+static int each_counter(const struct shared *sh,
+			int (*fn)(const char *name, uint64_t v, void *arg),
+			void *arg)
+{
+	static const char *const fails[HSD_FAIL_MAX] = {
+		[HSD_FAIL_VERIFY] = "failed.verify",
+		[HSD_FAIL_ALERT] = "failed.alert",
+		[HSD_FAIL_POLICY] = "failed.policy",
+		[HSD_FAIL_PEER] = "failed.peer",
+		[HSD_FAIL_TIMEOUT] = "failed.timeout",
+		[HSD_FAIL_CLIENT_GONE] = "failed.client_gone",
+		[HSD_FAIL_NOT_OFFLOADED] = "failed.not_offloaded",
+		[HSD_FAIL_OTHER] = "failed.other",
+	};
+	const struct hsd_counters *n = &sh->n;
+	uint64_t failed = 0;
+	char name[64];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < HSD_FAIL_MAX; i++)
+		failed += load(&n->failed[i]);
+	ret = fn("started", load(&n->started), arg) ||
+	      fn("ok", load(&n->ok), arg) ||
+	      fn("failed", failed, arg) ||
+	      fn("resumed", load(&n->resumed), arg) ||
+	      fn("in_flight", load(&n->in_flight), arg) ||
+	      fn("refused", load(&n->refused), arg) ||
+	      fn("bad_requests", load(&n->bad_requests), arg);
+	for (i = 0; !ret && i < HSD_FAIL_MAX; i++)
+		ret = fn(fails[i], load(&n->failed[i]), arg);
+	if (!ret)
+		ret = fn("version.TLSv1.2", load(&n->tls12), arg) ||
+		      fn("version.TLSv1.3", load(&n->tls13), arg);
+	for (i = 1; !ret && i < sizeof(n->cipher) / sizeof(n->cipher[0]);
+	     i++) {
+		snprintf(name, sizeof(name), "cipher.%s",
+			 ktls_cipher_name((enum ktls_cipher)i));
+		ret = fn(name, load(&n->cipher[i]), arg);
+	}
+	if (!ret)
+		ret = fn("reloads", load(&n->reloads), arg) ||
+		      fn("workers", sh->workers, arg) ||
+		      fn("uptime_s", (now_ms() - sh->started_at) / 1000, arg);
+	return ret;
+}
+
+static int put_counter(const char *name, uint64_t v, void *arg)
+{
+	uint8_t val[8 + 64];
+	size_t len = strlen(name);
+	unsigned int i;
+
+	if (len > 64)
+		return -EINVAL;
+	for (i = 0; i < 8; i++)
+		val[i] = (uint8_t)(v >> (56 - 8 * i));
+	memcpy(val + 8, name, len);
+	return ktls_proto_put(arg, KTLS_A_COUNTER, val, 8 + len);
+}
+
+/* The counters, for handshakectl(8): status 0 and a KTLS_A_COUNTER each. */
+static void reply_counters(struct loop *l, struct client *cl)
+{
+	struct ktls_proto_msg *m = &l->msg;
+
+	ktls_proto_init(m, KTLS_MSG_RESULT);
+	if (ktls_proto_put_u32(m, KTLS_A_STATUS, 0) ||
+	    each_counter(l->sh, put_counter, m) ||
+	    ktls_proto_send(cl->fd, m, -1) < 0)
+		hsd_log(HSD_LOG_INFO, "pid %d: could not send the counters",
+			(int)cl->cred.pid);
+}
+
 static void client_readable(struct loop *l, struct client *cl)
 {
+	enum ktls_msg_type type;
 	struct request r;
 	const char *why = NULL;
 	ssize_t n;
@@ -470,6 +637,7 @@ static void client_readable(struct loop *l, struct client *cl)
 		return;
 	}
 	if (n < 0) {
+		COUNT(l, bad_requests);
 		reply_error(l, cl->fd, -EBADMSG, "a request carries exactly one "
 			    "fd and fits in 64 KiB");
 		return;
@@ -480,12 +648,26 @@ static void client_readable(struct loop *l, struct client *cl)
 		reply_error(l, cl->fd, -EBUSY, "one request at a time");
 		return;
 	}
+	if (l->stopping) {
+		if (fd >= 0)
+			close(fd);
+		reply_error(l, cl->fd, -ESHUTDOWN, "handshaked is stopping");
+		return;
+	}
+	if (ktls_proto_check(l->msg.buf, (size_t)n, &type) == 0 &&
+	    type == KTLS_MSG_COUNTERS) {
+		if (fd >= 0)
+			close(fd);
+		reply_counters(l, cl);
+		return;
+	}
 	ret = parse_request(l->msg.buf, (size_t)n, &r, &why);
 	if (ret == 0 && fd < 0) {
 		ret = -EBADF;
 		why = "the request carries no socket (SCM_RIGHTS)";
 	}
 	if (ret < 0) {
+		COUNT(l, bad_requests);
 		hsd_log(HSD_LOG_NOTICE, "pid %d: bad request: %s",
 			(int)cl->cred.pid, why);
 		if (fd >= 0)
@@ -501,7 +683,7 @@ static void accept_clients(struct loop *l)
 	for (;;) {
 		socklen_t len = sizeof(struct ucred);
 		struct client *cl;
-		int fd = accept4(l->listen_fd, NULL, NULL,
+		int fd = accept4(l->sh->listen_fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
@@ -523,89 +705,6 @@ static void accept_clients(struct loop *l)
 	}
 }
 
-static void log_counters(const struct loop *l)
-{
-	hsd_log(HSD_LOG_NOTICE, "handshakes: started %lu ok %lu failed %lu "
-		"resumed %lu refused %lu in flight %lu", l->n.started,
-		l->n.ok, l->n.failed, l->n.resumed, l->n.refused,
-		l->n.in_flight);
-}
-
-/*
- * SIGHUP: read the configuration and every file it names again.  New
- * requests get the new one; handshakes in flight finish on the old one,
- * which goes when the last of them does.  A configuration that does not
- * load changes nothing.
- */
-static void reload(struct loop *l)
-{
-	struct hsd_config *cfg;
-	struct hsd_profile_ctx *profiles;
-	struct gen *g;
-	char err[512];
-
-	if (hsd_config_load(l->cur->cfg->path, &cfg, err, sizeof(err)) < 0) {
-		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
-			"configuration stays: %s", err);
-		return;
-	}
-	if (hsd_keys_load(cfg, &profiles) < 0) {
-		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
-			"configuration stays: its files could not be used");
-		hsd_config_free(cfg);
-		return;
-	}
-	g = calloc(1, sizeof(*g));
-	if (!g) {
-		hsd_keys_free(profiles);
-		hsd_config_free(cfg);
-		hsd_log(HSD_LOG_ERROR, "reload refused: out of memory");
-		return;
-	}
-	if (strcmp(cfg->socket_path, l->cur->cfg->socket_path) ||
-	    cfg->socket_mode != l->cur->cfg->socket_mode ||
-	    (cfg->user ? !l->cur->cfg->user || strcmp(cfg->user,
-						      l->cur->cfg->user) :
-	     !!l->cur->cfg->user))
-		hsd_log(HSD_LOG_NOTICE, "reload: socket and user changes take "
-			"a restart");
-	g->cfg = cfg;
-	g->profiles = profiles;
-	g->refs = 1;
-	gen_put(l->cur);
-	l->cur = g;
-	hsd_log_level(cfg->log_level);
-	hsd_log(HSD_LOG_NOTICE, "reloaded %s; %u handshakes in flight finish "
-		"on the previous configuration", cfg->path, l->jobs);
-}
-
-static void on_signal(struct loop *l)
-{
-	struct signalfd_siginfo si;
-
-	while (read(l->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGTERM:
-		case SIGINT:
-			if (!l->stopping)
-				hsd_log(HSD_LOG_NOTICE, "stopping: %u handshakes "
-					"in flight finish first", l->jobs);
-			l->stopping = true;
-			(void)epoll_ctl(l->ep, EPOLL_CTL_DEL, l->listen_fd,
-					NULL);
-			break;
-		case SIGUSR1:
-			log_counters(l);
-			break;
-		case SIGHUP:
-			reload(l);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
 /* Fail the jobs whose time is up; return the ms until the next deadline. */
 static int expire(struct loop *l)
 {
@@ -624,7 +723,7 @@ static int expire(struct loop *l)
 			job_release_fd(l, j);
 			reply_error(l, cl->fd, -ETIMEDOUT, "the handshake timed "
 				    "out");
-			l->n.failed++;
+			count_failed(l, -ETIMEDOUT);
 			job_end(l, j);
 		} else if (j->deadline < next) {
 			next = j->deadline;
@@ -635,46 +734,27 @@ static int expire(struct loop *l)
 	return (int)(next - now);
 }
 
-int hsd_loop(struct hsd_config *cfg, struct hsd_profile_ctx *profiles,
-	     int listen_fd, int signal_fd)
-{
-	struct epoll_event evs[64];
-	struct loop *l = calloc(1, sizeof(*l));
-	struct gen *g = calloc(1, sizeof(*g));
-	int ret = 0;
 
-	if (!l || !g) {
-		free(l);
-		free(g);
-		hsd_keys_free(profiles);
-		hsd_config_free(cfg);
-		return -ENOMEM;
-	}
-	g->cfg = cfg;
-	g->profiles = profiles;
-	g->refs = 1;
-	l->cur = g;
-	l->listen_fd = listen_fd;
-	l->signal_fd = signal_fd;
-	l->listen_ev.kind = EV_LISTEN;
-	l->signal_ev.kind = EV_SIGNAL;
-	l->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (l->ep < 0 ||
-	    ep_ctl(l, EPOLL_CTL_ADD, listen_fd, EPOLLIN, &l->listen_ev) < 0 ||
-	    ep_ctl(l, EPOLL_CTL_ADD, signal_fd, EPOLLIN, &l->signal_ev) < 0) {
-		ret = -errno;
-		goto out;
-	}
+/* A worker: its clients and their handshakes, until told to stop and the
+ * last of its handshakes is over. */
+static void *worker(void *arg)
+{
+	struct loop *l = arg;
+	struct epoll_event evs[64];
+
 	while (!l->stopping || l->jobs) {
 		int i, n, timeout = expire(l);
 
 		n = epoll_wait(l->ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
-			ret = -errno;
+			l->ret = -errno;
+			hsd_log(HSD_LOG_ERROR, "epoll_wait: %s",
+				ktls_strerror(l->ret));
 			break;
 		}
 		for (i = 0; i < n; i++) {
 			struct ev *ev = evs[i].data.ptr;
+			uint64_t v;
 
 			if (ev->dead)
 				continue;
@@ -682,8 +762,13 @@ int hsd_loop(struct hsd_config *cfg, struct hsd_profile_ctx *profiles,
 			case EV_LISTEN:
 				accept_clients(l);
 				break;
-			case EV_SIGNAL:
-				on_signal(l);
+			case EV_WAKE:
+				/* The only message: stop accepting. */
+				if (read(l->wake_fd, &v, sizeof(v)) < 0)
+					break;
+				l->stopping = true;
+				(void)epoll_ctl(l->ep, EPOLL_CTL_DEL,
+						l->sh->listen_fd, NULL);
 				break;
 			case EV_CLIENT:
 				client_readable(l, (struct client *)ev);
@@ -697,15 +782,210 @@ int hsd_loop(struct hsd_config *cfg, struct hsd_profile_ctx *profiles,
 		}
 		free_grave(l);
 	}
-	log_counters(l);
-out:
 	while (l->clients)
 		client_drop(l, l->clients);
 	free_grave(l);
-	gen_put(l->cur);
+	return NULL;
+}
+
+static int worker_init(struct loop *l, struct shared *sh)
+{
+	l->sh = sh;
+	l->listen_ev.kind = EV_LISTEN;
+	l->wake_ev.kind = EV_WAKE;
+	l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (l->wake_fd < 0 || l->ep < 0)
+		return -errno;
+	/* Exclusive: a new client wakes one worker, not all of them. */
+	return ep_ctl(l, EPOLL_CTL_ADD, sh->listen_fd,
+		      EPOLLIN | EPOLLEXCLUSIVE, &l->listen_ev) ?:
+	       ep_ctl(l, EPOLL_CTL_ADD, l->wake_fd, EPOLLIN, &l->wake_ev);
+}
+
+static void worker_fini(struct loop *l)
+{
 	if (l->ep >= 0)
 		close(l->ep);
+	if (l->wake_fd >= 0)
+		close(l->wake_fd);
 	explicit_bzero(&l->msg, sizeof(l->msg));
-	free(l);
+}
+
+static int log_counter(const char *name, uint64_t v, void *arg)
+{
+	char *line = arg;
+	size_t len = strlen(line);
+
+	if (v)
+		snprintf(line + len, 1024 - len, " %s=%llu", name,
+			 (unsigned long long)v);
+	return 0;
+}
+
+static void log_counters(const struct shared *sh)
+{
+	char line[1024] = "";
+
+	(void)each_counter(sh, log_counter, line);
+	hsd_log(HSD_LOG_NOTICE, "counters:%s", line);
+}
+
+/*
+ * SIGHUP: read the configuration and every file it names again.  New
+ * requests get the new one; handshakes in flight finish on the old one,
+ * which goes when the last of them does.  A configuration that does not
+ * load changes nothing.
+ */
+static void reload(struct shared *sh)
+{
+	struct gen *old = gen_get(sh), *g;
+	struct hsd_config *cfg;
+	struct hsd_keys *keys;
+	char err[512];
+
+	if (hsd_config_load(old->cfg->path, &cfg, err, sizeof(err)) < 0) {
+		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
+			"configuration stays: %s", err);
+		goto out;
+	}
+	if (hsd_keys_load(cfg, old->keys, &keys) < 0) {
+		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
+			"configuration stays: its files could not be used");
+		hsd_config_free(cfg);
+		goto out;
+	}
+	g = gen_new(cfg, keys);
+	if (!g) {
+		hsd_keys_free(keys);
+		hsd_config_free(cfg);
+		hsd_log(HSD_LOG_ERROR, "reload refused: out of memory");
+		goto out;
+	}
+	if (strcmp(cfg->socket_path, old->cfg->socket_path) ||
+	    cfg->socket_mode != old->cfg->socket_mode ||
+	    cfg->workers != old->cfg->workers ||
+	    (cfg->user ? !old->cfg->user || strcmp(cfg->user,
+						   old->cfg->user) :
+	     !!old->cfg->user))
+		hsd_log(HSD_LOG_NOTICE, "reload: socket, user and workers "
+			"changes take a restart");
+	pthread_mutex_lock(&sh->lock);
+	sh->cur = g;
+	pthread_mutex_unlock(&sh->lock);
+	gen_put(old);			/* the reference sh->cur held */
+	__atomic_add_fetch(&sh->n.reloads, 1, __ATOMIC_RELAXED);
+	hsd_log_level(cfg->log_level);
+	hsd_log(HSD_LOG_NOTICE, "reloaded %s; %llu handshakes in flight "
+		"finish on the previous configuration", cfg->path,
+		(unsigned long long)load(&sh->n.in_flight));
+out:
+	gen_put(old);
+}
+
+/* Renew the ticket keys when their period is over; the ms until the
+ * next time. */
+static int rotate(struct shared *sh)
+{
+	struct gen *g = gen_get(sh);
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned int next;
+
+	if (hsd_keys_rotate(g->keys, now) < 0)
+		hsd_log(HSD_LOG_ERROR, "could not renew the ticket keys; the "
+			"old ones stay");
+	next = hsd_keys_next_rotation(g->keys, now);
+	gen_put(g);
+	return next > 60 ? 60000 : (int)next * 1000;
+}
+
+/* The main thread: signals and ticket keys, until SIGTERM or SIGINT. */
+static void main_loop(struct shared *sh, int signal_fd)
+{
+	struct pollfd pfd = { .fd = signal_fd, .events = POLLIN };
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		if (poll(&pfd, 1, rotate(sh)) <= 0)
+			continue;
+		while (read(signal_fd, &si, sizeof(si)) == sizeof(si)) {
+			switch (si.ssi_signo) {
+			case SIGTERM:
+			case SIGINT:
+				hsd_log(HSD_LOG_NOTICE, "stopping: %llu "
+					"handshakes in flight finish first",
+					(unsigned long long)
+					load(&sh->n.in_flight));
+				return;
+			case SIGUSR1:
+				log_counters(sh);
+				break;
+			case SIGHUP:
+				reload(sh);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys, int listen_fd,
+	     int signal_fd)
+{
+	struct shared sh = { .listen_fd = listen_fd,
+			     .workers = cfg->workers,
+			     .started_at = now_ms() };
+	unsigned int i, started = 0;
+	struct loop *w;
+	int ret = 0;
+
+	pthread_mutex_init(&sh.lock, NULL);
+	sh.cur = gen_new(cfg, keys);
+	w = calloc(sh.workers, sizeof(*w));
+	if (!sh.cur || !w) {
+		if (!sh.cur) {
+			hsd_keys_free(keys);
+			hsd_config_free(cfg);
+		}
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < sh.workers; i++) {
+		w[i].ep = w[i].wake_fd = -1;
+		ret = worker_init(&w[i], &sh);
+		if (ret < 0)
+			break;
+		ret = -pthread_create(&w[i].thread, NULL, worker, &w[i]);
+		if (ret < 0)
+			break;
+		started++;
+	}
+	if (ret < 0)
+		hsd_log(HSD_LOG_ERROR, "cannot start worker %u: %s", i,
+			ktls_strerror(ret));
+	else
+		main_loop(&sh, signal_fd);
+	/* Stop accepting everywhere, let the handshakes in flight end. */
+	for (i = 0; i < started; i++) {
+		uint64_t one = 1;
+
+		if (write(w[i].wake_fd, &one, sizeof(one)) < 0)
+			hsd_log(HSD_LOG_ERROR, "cannot stop worker %u", i);
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		if (w[i].ret < 0 && ret == 0)
+			ret = w[i].ret;
+	}
+	log_counters(&sh);
+out:
+	if (w)
+		for (i = 0; i < sh.workers; i++)
+			worker_fini(&w[i]);
+	free(w);
+	if (sh.cur)
+		gen_put(sh.cur);
+	pthread_mutex_destroy(&sh.lock);
 	return ret;
 }

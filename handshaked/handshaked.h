@@ -138,23 +138,69 @@ struct hsd_profile_ctx {
 	struct ktls_ctx *ctx;
 	struct hsd_profile_ctx *next;
 };
+
+#define HSD_TICKET_SECRET_MIN 32
+#define HSD_TICKET_SECRET_MAX 1024
+
+struct hsd_keys {
+	struct hsd_profile_ctx *profiles;
+	/* Session tickets: every profile's keys derive from this secret
+	 * and the rotation period the clock is in. */
+	uint8_t secret[HSD_TICKET_SECRET_MAX];
+	size_t secret_len;
+	bool from_file;			/* ticket_key_file, or random */
+	unsigned int rotation;		/* seconds */
+	uint64_t period;		/* whose keys are installed */
+};
+/* @prev (or NULL): the running keys, whose random ticket secret a reload
+ * keeps. */
 KTLS_MUST_CHECK int hsd_keys_load(const struct hsd_config *cfg,
-				  struct hsd_profile_ctx **out);
-void hsd_keys_free(struct hsd_profile_ctx *list);
-struct hsd_profile_ctx *hsd_keys_find(struct hsd_profile_ctx *list,
-				      const char *profile);
+				  const struct hsd_keys *prev,
+				  struct hsd_keys **out);
+void hsd_keys_free(struct hsd_keys *k);
+struct hsd_profile_ctx *hsd_keys_find(struct hsd_keys *k, const char *profile);
+/* Install the ticket keys of the period @now (unix seconds) is in, if
+ * that changed; and the seconds until it next does. */
+KTLS_MUST_CHECK int hsd_keys_rotate(struct hsd_keys *k, uint64_t now);
+unsigned int hsd_keys_next_rotation(const struct hsd_keys *k, uint64_t now);
+KTLS_MUST_CHECK int hsd_ticket_secret_read(const char *path, uint8_t *buf,
+					   size_t *len, char *err,
+					   size_t err_size);
+KTLS_MUST_CHECK int hsd_ticket_key(const uint8_t *secret, size_t len,
+				   const char *profile, uint64_t period,
+				   struct ktls_ticket_key *out);
 
 /* ipc.c: the socket applications talk to. */
 KTLS_MUST_CHECK int hsd_ipc_listen(const struct hsd_config *cfg);
 
-/* handshake.c: handshakes in flight, driven by one epoll loop. */
-struct hsd_counters {
-	unsigned long started, ok, failed, resumed, in_flight, refused;
+/* handshake.c: handshakes in flight, driven by an epoll loop in each of
+ * the workers (threads). */
+enum hsd_fail {
+	HSD_FAIL_VERIFY,		/* the peer's certificate was refused */
+	HSD_FAIL_ALERT,			/* the peer sent an alert */
+	HSD_FAIL_POLICY,		/* nothing in common, or refused */
+	HSD_FAIL_PEER,			/* the TLS peer reset or closed */
+	HSD_FAIL_TIMEOUT,
+	HSD_FAIL_CLIENT_GONE,		/* the application went away */
+	HSD_FAIL_NOT_OFFLOADED,		/* the kernel did not take the keys */
+	HSD_FAIL_OTHER,
+	HSD_FAIL_MAX
 };
-/* Runs until SIGTERM; owns @cfg and @profiles from here on (SIGHUP
- * replaces them). */
-KTLS_MUST_CHECK int hsd_loop(struct hsd_config *cfg,
-			     struct hsd_profile_ctx *profiles, int listen_fd,
-			     int signal_fd);
+
+/* Updated with atomic adds by every worker. */
+struct hsd_counters {
+	uint64_t started, ok, resumed, in_flight;
+	uint64_t refused;		/* access denied */
+	uint64_t bad_requests;		/* malformed, no fd, not TCP */
+	uint64_t failed[HSD_FAIL_MAX];
+	uint64_t tls12, tls13;
+	uint64_t cipher[KTLS_CIPHER_CHACHA20_POLY1305 + 1];
+	uint64_t reloads;
+};
+
+/* Runs until SIGTERM; owns @cfg and @keys from here on (SIGHUP replaces
+ * them). */
+KTLS_MUST_CHECK int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys,
+			     int listen_fd, int signal_fd);
 
 #endif /* HANDSHAKED_H */

@@ -2,13 +2,21 @@
 /*
  * keys.c - a libktls context per profile: trust store, CRLs, identity
  * (the private key is read here, once, and stays in this process),
- * policy, ALPN and session cache, all from the configuration.
+ * policy, ALPN and session cache, all from the configuration; and the
+ * session ticket keys every profile's context seals tickets with.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/hmac.h>
 
 #include "handshaked.h"
 
@@ -110,12 +118,139 @@ static int profile_ctx(const struct hsd_config *cfg,
 	return 0;
 }
 
-int hsd_keys_load(const struct hsd_config *cfg, struct hsd_profile_ctx **out)
+/* --- session ticket keys --------------------------------------------- */
+
+/*
+ * The ticket key secret: the file's bytes (32 to HSD_TICKET_SECRET_MAX,
+ * all of them), read as root before the drop.  A file others can read
+ * would let them decrypt every resumed session, so it is refused.
+ */
+int hsd_ticket_secret_read(const char *path, uint8_t *buf, size_t *len,
+			   char *err, size_t err_size)
 {
-	struct hsd_profile_ctx *list = NULL, **tail = &list;
-	const struct hsd_profile *p;
+	struct stat st;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, err_size, "ticket_key_file %s: %s", path,
+			 ktls_strerror(ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, err_size, "ticket_key_file %s: not a regular "
+			 "file", path);
+		ret = -EINVAL;
+	} else if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, err_size, "ticket_key_file %s: other users can "
+			 "read or write it (mode %04o): make it 0600", path,
+			 (unsigned int)(st.st_mode & 07777));
+		ret = -EPERM;
+	} else {
+		n = read(fd, buf, HSD_TICKET_SECRET_MAX + 1);
+		if (n < HSD_TICKET_SECRET_MIN || n > HSD_TICKET_SECRET_MAX) {
+			snprintf(err, err_size, "ticket_key_file %s: holds %zd "
+				 "bytes; it must hold %d to %d random bytes "
+				 "(e.g. head -c 32 /dev/urandom)", path, n,
+				 HSD_TICKET_SECRET_MIN, HSD_TICKET_SECRET_MAX);
+			ret = n < 0 ? -errno : -EINVAL;
+		} else {
+			*len = (size_t)n;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * The key of @profile for rotation @period: HKDF-SHA256 (wolfCrypt) of
+ * the secret, with the profile's name and the period as the info, gives
+ * the key's name and its secret.  Every daemon with the same secret and
+ * clock derives the same keys; each profile has its own, so a ticket
+ * never resumes under another profile's policy or client-certificate
+ * rules.
+ */
+int hsd_ticket_key(const uint8_t *secret, size_t len, const char *profile,
+		   uint64_t period, struct ktls_ticket_key *out)
+{
+	static const char salt[] = "handshaked ticket key v1";
+	uint8_t info[HSD_MAX_NAME + 9], okm[sizeof(*out)];
+	size_t plen = strlen(profile), i;
 	int ret;
 
+	if (plen >= HSD_MAX_NAME)
+		return -EINVAL;
+	memcpy(info, profile, plen);
+	info[plen] = 0;
+	for (i = 0; i < 8; i++)
+		info[plen + 1 + i] = (uint8_t)(period >> (56 - 8 * i));
+	ret = wc_HKDF(WC_SHA256, secret, (word32)len, (const byte *)salt,
+		      sizeof(salt) - 1, info, (word32)(plen + 9), okm,
+		      sizeof(okm));
+	if (ret == 0) {
+		memcpy(out->name, okm, sizeof(out->name));
+		memcpy(out->secret, okm + sizeof(out->name),
+		       sizeof(out->secret));
+	}
+	explicit_bzero(okm, sizeof(okm));
+	return ret == 0 ? 0 : -EIO;
+}
+
+/* Install the keys of @period (sealing) and the one before (opening). */
+static int tickets_install(struct hsd_keys *k, uint64_t period)
+{
+	struct hsd_profile_ctx *pc;
+	struct ktls_ticket_key keys[2];
+	int ret = 0;
+
+	for (pc = k->profiles; pc && !ret; pc = pc->next) {
+		ret = hsd_ticket_key(k->secret, k->secret_len,
+				     pc->profile->name, period, &keys[0]);
+		if (!ret)
+			ret = hsd_ticket_key(k->secret, k->secret_len,
+					     pc->profile->name, period - 1,
+					     &keys[1]);
+		if (!ret)
+			ret = check(pc->ctx, pc->profile->name, "ticket keys",
+				    ktls_ctx_set_ticket_keys(pc->ctx, keys, 2));
+	}
+	explicit_bzero(keys, sizeof(keys));
+	if (!ret)
+		k->period = period;
+	return ret;
+}
+
+int hsd_keys_rotate(struct hsd_keys *k, uint64_t now)
+{
+	uint64_t period = now / k->rotation;
+
+	return period == k->period ? 0 : tickets_install(k, period);
+}
+
+unsigned int hsd_keys_next_rotation(const struct hsd_keys *k, uint64_t now)
+{
+	return (unsigned int)(k->rotation - now % k->rotation);
+}
+
+/*
+ * Load every profile's context, and the ticket key secret: the file's, or
+ * (without one) the previous generation's random one, so that a reload
+ * does not void the tickets out there, or a new random one.
+ */
+int hsd_keys_load(const struct hsd_config *cfg, const struct hsd_keys *prev,
+		  struct hsd_keys **out)
+{
+	struct hsd_profile_ctx **tail;
+	const struct hsd_profile *p;
+	struct hsd_keys *k = calloc(1, sizeof(*k));
+	char err[512];
+	int ret;
+
+	if (!k)
+		return -ENOMEM;
+	tail = &k->profiles;
 	for (p = cfg->profiles; p; p = p->next) {
 		struct hsd_profile_ctx *pc = calloc(1, sizeof(*pc));
 
@@ -130,15 +265,43 @@ int hsd_keys_load(const struct hsd_config *cfg, struct hsd_profile_ctx **out)
 		if (ret < 0)
 			goto err;
 	}
-	*out = list;
+	if (cfg->ticket_key_file) {
+		ret = hsd_ticket_secret_read(cfg->ticket_key_file, k->secret,
+					     &k->secret_len, err, sizeof(err));
+		if (ret < 0) {
+			hsd_log(HSD_LOG_ERROR, "%s", err);
+			goto err;
+		}
+	} else if (prev && !prev->from_file) {
+		memcpy(k->secret, prev->secret, prev->secret_len);
+		k->secret_len = prev->secret_len;
+	} else {
+		k->secret_len = HSD_TICKET_SECRET_MIN;
+		if (getrandom(k->secret, k->secret_len, 0) !=
+		    (ssize_t)k->secret_len) {
+			ret = -EIO;
+			goto err;
+		}
+	}
+	k->from_file = cfg->ticket_key_file != NULL;
+	k->rotation = cfg->ticket_rotation;
+	ret = tickets_install(k, (uint64_t)time(NULL) / k->rotation);
+	if (ret < 0)
+		goto err;
+	*out = k;
 	return 0;
 err:
-	hsd_keys_free(list);
+	hsd_keys_free(k);
 	return ret;
 }
 
-void hsd_keys_free(struct hsd_profile_ctx *list)
+void hsd_keys_free(struct hsd_keys *k)
 {
+	struct hsd_profile_ctx *list;
+
+	if (!k)
+		return;
+	list = k->profiles;
 	while (list) {
 		struct hsd_profile_ctx *next = list->next;
 
@@ -146,12 +309,15 @@ void hsd_keys_free(struct hsd_profile_ctx *list)
 		free(list);
 		list = next;
 	}
+	explicit_bzero(k, sizeof(*k));
+	free(k);
 }
 
-struct hsd_profile_ctx *hsd_keys_find(struct hsd_profile_ctx *list,
-				      const char *profile)
+struct hsd_profile_ctx *hsd_keys_find(struct hsd_keys *k, const char *profile)
 {
-	for (; list; list = list->next)
+	struct hsd_profile_ctx *list;
+
+	for (list = k->profiles; list; list = list->next)
 		if (!strcmp(list->profile->name, profile))
 			return list;
 	return NULL;

@@ -19,9 +19,10 @@ void hsd_log_init(bool foreground, enum hsd_log_level level)
 		openlog(HSD_NAME, LOG_PID, LOG_DAEMON);
 }
 
+/* (a reload sets it while workers log) */
 void hsd_log_level(enum hsd_log_level level)
 {
-	max_level = level;
+	__atomic_store_n(&max_level, level, __ATOMIC_RELAXED);
 }
 
 void hsd_log(enum hsd_log_level level, const char *fmt, ...)
@@ -34,13 +35,15 @@ void hsd_log(enum hsd_log_level level, const char *fmt, ...)
 	};
 	va_list ap;
 
-	if (level > max_level)
+	if (level > __atomic_load_n(&max_level, __ATOMIC_RELAXED))
 		return;
 	va_start(ap, fmt);
 	if (to_stderr) {
+		flockfile(stderr);	/* one line, whichever thread */
 		fprintf(stderr, "%s: ", HSD_NAME);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
+		funlockfile(stderr);
 	} else {
 		vsyslog(prio[level], fmt, ap);
 	}

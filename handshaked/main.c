@@ -8,6 +8,7 @@
  * socket, and runs one event loop; it shuts down in reverse order.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <ktls.h>
@@ -38,6 +40,42 @@ static void usage(FILE *out)
 }
 
 enum { OPT_CHECK = 256 };
+
+/*
+ * systemd socket activation (sd_listen_fds(3)): the listening socket is
+ * fd 3 when LISTEN_PID names us.  -ENOENT when not activated.
+ */
+static int activated_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int type = 0, domain = 0, listening = 0;
+	socklen_t len = sizeof(int);
+	bool ours = pid && fds && strtol(pid, NULL, 10) == (long)getpid();
+
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (!ours)
+		return -ENOENT;
+	if (strcmp(fds, "1")) {
+		hsd_log(HSD_LOG_ERROR, "systemd passed %s sockets; "
+			"handshaked takes exactly one", fds);
+		return -EINVAL;
+	}
+	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    getsockopt(3, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+	    type != SOCK_SEQPACKET || domain != AF_UNIX || !listening) {
+		hsd_log(HSD_LOG_ERROR, "the socket systemd passed is not a "
+			"listening unix SOCK_SEQPACKET socket (the unit wants "
+			"ListenSequentialPacket=)");
+		return -EINVAL;
+	}
+	if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
+	return 3;
+}
 
 /*
  * Once the keys are loaded and the socket is open, nothing needs root:
@@ -90,9 +128,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = HSD_DEFAULT_CONFIG;
-	struct hsd_profile_ctx *profiles = NULL;
+	struct hsd_keys *keys = NULL;
 	struct hsd_config *cfg = NULL;
-	bool foreground = false, check_only = false;
+	bool foreground = false, check_only = false, activated = false;
 	char err[512], *sock = NULL;
 	sigset_t mask;
 	int c, ret, lfd, sfd;
@@ -134,7 +172,7 @@ int main(int argc, char **argv)
 	}
 	hsd_log_init(foreground || check_only, cfg->log_level);
 	/* Loading the keys checks every file the configuration names. */
-	ret = hsd_keys_load(cfg, &profiles);
+	ret = hsd_keys_load(cfg, NULL, &keys);
 	if (ret < 0) {
 		fprintf(stderr, "%s: %s: the files it names could not be "
 			"used (see above)\n", HSD_NAME, path);
@@ -143,7 +181,7 @@ int main(int argc, char **argv)
 	}
 	if (check_only) {
 		printf("%s: %s is valid\n", HSD_NAME, path);
-		hsd_keys_free(profiles);
+		hsd_keys_free(keys);
 		hsd_config_free(cfg);
 		return EXIT_SUCCESS;
 	}
@@ -156,7 +194,11 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	lfd = sfd < 0 ? -errno : hsd_ipc_listen(cfg);
+	lfd = sfd < 0 ? -errno : activated_socket();
+	if (lfd >= 0)
+		activated = true;
+	else if (lfd == -ENOENT)
+		lfd = hsd_ipc_listen(cfg);
 	if (sfd < 0 || lfd < 0) {
 		hsd_log(HSD_LOG_ERROR, "cannot start: %s",
 			ktls_strerror(sfd < 0 ? sfd : lfd));
@@ -166,12 +208,18 @@ int main(int argc, char **argv)
 	ret = drop_privileges(cfg);
 	if (ret < 0)
 		goto out_close;
-	hsd_log(HSD_LOG_NOTICE, "serving on %s", cfg->socket_path);
-	sock = strdup(cfg->socket_path);
+	if (activated) {
+		hsd_log(HSD_LOG_NOTICE, "serving on the socket systemd passed, "
+			"with %u workers", cfg->workers);
+	} else {
+		hsd_log(HSD_LOG_NOTICE, "serving on %s with %u workers",
+			cfg->socket_path, cfg->workers);
+		sock = strdup(cfg->socket_path);
+	}
 	/* The loop owns the configuration from here (SIGHUP replaces it). */
-	ret = hsd_loop(cfg, profiles, lfd, sfd);
+	ret = hsd_loop(cfg, keys, lfd, sfd);
 	cfg = NULL;
-	profiles = NULL;
+	keys = NULL;
 	/* (after the drop this may fail; a new start replaces it anyway) */
 	if (sock)
 		unlink(sock);
@@ -181,7 +229,7 @@ out_close:
 out:
 	if (sfd >= 0)
 		close(sfd);
-	hsd_keys_free(profiles);
+	hsd_keys_free(keys);
 	hsd_config_free(cfg);
 	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

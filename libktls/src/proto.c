@@ -105,7 +105,8 @@ int ktls_proto_check(const uint8_t *buf, size_t len, enum ktls_msg_type *type)
 	if (get_be16(buf + 4) != KTLS_PROTO_VERSION)
 		return -EPROTONOSUPPORT;
 	t = get_be16(buf + 6);
-	if (t != KTLS_MSG_HANDSHAKE && t != KTLS_MSG_RESULT)
+	if (t != KTLS_MSG_HANDSHAKE && t != KTLS_MSG_RESULT &&
+	    t != KTLS_MSG_COUNTERS)
 		return -EBADMSG;
 	if (get_be32(buf + 8) != len - KTLS_PROTO_HDR)
 		return -EBADMSG;

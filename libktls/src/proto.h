@@ -37,6 +37,7 @@
 enum ktls_msg_type {
 	KTLS_MSG_HANDSHAKE = 1,
 	KTLS_MSG_RESULT = 2,
+	KTLS_MSG_COUNTERS = 3,		/* no attributes, no fd */
 };
 
 /* Attributes.  R: in requests, A: in replies. */
@@ -58,6 +59,7 @@ enum ktls_attr {
 	KTLS_A_ALERT = 24,		/* A s16: alert received, -1 none */
 	KTLS_A_TX_OFFLOADED = 25,	/* A u8 */
 	KTLS_A_RX_OFFLOADED = 26,	/* A u8 */
+	KTLS_A_COUNTER = 27,		/* A u64 value, then the name */
 };
 
 struct ktls_proto_msg {

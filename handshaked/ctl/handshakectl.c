@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * handshakectl - ask a running handshaked for its counters, over the
+ * socket applications use (a KTLS_MSG_COUNTERS request; see handshaked(8)).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ktls.h>
+
+#include "proto.h"
+
+#define DEFAULT_SOCKET "/run/handshaked.sock"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: handshakectl [-s SOCKET] [--json] [counters]\n"
+		"\n"
+		"  -s, --socket PATH  handshaked's socket (default %s)\n"
+		"  -j, --json         print a JSON object\n"
+		"  -V, --version      print the version and exit\n"
+		"  -h, --help         print this help and exit\n",
+		DEFAULT_SOCKET);
+}
+
+static int connect_daemon(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* Print the reply's counters; 0, or -errno with @why set. */
+static int print_counters(const uint8_t *buf, size_t len, bool json,
+			  const char **why)
+{
+	struct ktls_proto_attr a;
+	enum ktls_msg_type type;
+	size_t off = KTLS_PROTO_HDR;
+	uint32_t status = 1;
+	unsigned int n = 0;
+	int ret;
+
+	*why = "a malformed reply";
+	if (ktls_proto_check(buf, len, &type) < 0 || type != KTLS_MSG_RESULT)
+		return -EBADMSG;
+	if (json)
+		printf("{");
+	while ((ret = ktls_proto_next(buf, len, &off, &a)) > 0) {
+		uint64_t v = 0;
+		unsigned int i;
+
+		if (a.tag == KTLS_A_STATUS && ktls_proto_u32(&a, &status) < 0)
+			return -EBADMSG;
+		if (a.tag != KTLS_A_COUNTER)
+			continue;
+		if (a.len < 9)
+			return -EBADMSG;
+		for (i = 0; i < 8; i++)
+			v = v << 8 | a.val[i];
+		if (json)
+			printf("%s\"%.*s\": %" PRIu64, n ? ", " : "",
+			       (int)(a.len - 8), (const char *)a.val + 8, v);
+		else
+			printf("%-24.*s %" PRIu64 "\n", (int)(a.len - 8),
+			       (const char *)a.val + 8, v);
+		n++;
+	}
+	if (json)
+		printf("}\n");
+	if (ret < 0)
+		return -EBADMSG;
+	if (status != 0) {
+		*why = "handshaked refused the request (too old to have "
+		       "counters?)";
+		return (int)status;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct ktls_proto_msg m;
+	const char *path = DEFAULT_SOCKET, *why = NULL;
+	bool json = false;
+	ssize_t n;
+	int c, fd, rfd, ret;
+
+	while ((c = getopt_long(argc, argv, "s:jVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'V':
+			printf("handshakectl %s\n", KTLS_VERSION_STRING);
+			return EXIT_SUCCESS;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "counters")) {
+		fprintf(stderr, "handshakectl: unknown command '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (optind + 1 < argc) {
+		usage(stderr);
+		return 2;
+	}
+	fd = connect_daemon(path);
+	if (fd < 0) {
+		fprintf(stderr, "handshakectl: cannot reach handshaked at %s: "
+			"%s\n", path, ktls_strerror(fd));
+		return EXIT_FAILURE;
+	}
+	ktls_proto_init(&m, KTLS_MSG_COUNTERS);
+	ret = ktls_proto_send(fd, &m, -1);
+	if (ret < 0) {
+		why = "sending the request";
+	} else {
+		n = ktls_proto_recv(fd, m.buf, sizeof(m.buf), &rfd);
+		if (rfd >= 0)
+			close(rfd);
+		if (n <= 0) {
+			ret = n == 0 ? -ECONNRESET : (int)n;
+			why = n == -EAGAIN ? "no reply within 5 s" :
+			      "reading the reply";
+		} else {
+			ret = print_counters(m.buf, (size_t)n, json, &why);
+		}
+	}
+	close(fd);
+	if (ret < 0) {
+		fprintf(stderr, "handshakectl: %s: %s\n", why,
+			ktls_strerror(ret));
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
