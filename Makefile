@@ -84,7 +84,8 @@ HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
-	test-kernels test-build deps unit lint bench-build bench-memory
+	test-kernels test-build deps unit lint bench-build bench-memory \
+	bench-handshake
 .DEFAULT_GOAL := all
 
 all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
@@ -155,6 +156,12 @@ bench-memory: all
 	@echo "=== inside the VM (kernel $${KTLS_VM_KERNEL:-6.12}):"
 	@tests/vm/run -- $(B)/bench/conn-memory $(B)/pki/ca.pem \
 		$(B)/pki/server-ec-chain.pem $(B)/pki/server-ec.key
+
+# Handshakes per second: openssl s_server, libktls, handshaked (needs kTLS,
+# so in the VM).  DURATION seconds per run.
+bench-handshake: all
+	@tests/pki/mkpki $(B)/pki > /dev/null
+	@tests/vm/run -- bench/handshake-rate $(or $(DURATION),5)
 
 # handshaked is built on libktls's objects: it shares the handshake code and
 # the wire format's internals, which the shared library does not export.
