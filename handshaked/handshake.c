@@ -97,9 +97,12 @@ struct loop {
 	struct ev *grave;
 	unsigned int jobs;
 	bool stopping;
+	uint64_t accept_paused_until;	/* ms, or 0 */
 	int ret;
 	struct ktls_proto_msg msg;	/* scratch for requests and replies */
 };
+
+#define ACCEPT_PAUSE_MS 100
 
 #define COUNT(l, field) \
 	__atomic_add_fetch(&(l)->sh->n.field, 1, __ATOMIC_RELAXED)
@@ -678,6 +681,29 @@ static void client_readable(struct loop *l, struct client *cl)
 	start_job(l, cl, fd, &r);
 }
 
+/*
+ * Out of fds (or memory): the pending client stays in the backlog and the
+ * listening socket stays readable, so stop watching it for a moment
+ * rather than spin.
+ */
+static void pause_accepting(struct loop *l, int err)
+{
+	hsd_log(HSD_LOG_ERROR, "accept: %s; not accepting for %d ms",
+		ktls_strerror(err), ACCEPT_PAUSE_MS);
+	(void)epoll_ctl(l->ep, EPOLL_CTL_DEL, l->sh->listen_fd, NULL);
+	l->accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
+}
+
+static void resume_accepting(struct loop *l)
+{
+	if (!l->accept_paused_until || now_ms() < l->accept_paused_until)
+		return;
+	l->accept_paused_until = 0;
+	if (!l->stopping)
+		(void)ep_ctl(l, EPOLL_CTL_ADD, l->sh->listen_fd,
+			     EPOLLIN | EPOLLEXCLUSIVE, &l->listen_ev);
+}
+
 static void accept_clients(struct loop *l)
 {
 	for (;;) {
@@ -686,8 +712,12 @@ static void accept_clients(struct loop *l)
 		int fd = accept4(l->sh->listen_fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
-			return;		/* EAGAIN, or try again later */
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				pause_accepting(l, -errno);
+			return;		/* EAGAIN, or the client gave up */
+		}
 		cl = calloc(1, sizeof(*cl));
 		if (!cl || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cl->cred,
 				      &len) < 0 ||
@@ -745,6 +775,10 @@ static void *worker(void *arg)
 	while (!l->stopping || l->jobs) {
 		int i, n, timeout = expire(l);
 
+		if (l->accept_paused_until &&
+		    (timeout < 0 || timeout > ACCEPT_PAUSE_MS))
+			timeout = ACCEPT_PAUSE_MS;
+
 		n = epoll_wait(l->ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			l->ret = -errno;
@@ -781,6 +815,7 @@ static void *worker(void *arg)
 			}
 		}
 		free_grave(l);
+		resume_accepting(l);
 	}
 	while (l->clients)
 		client_drop(l, l->clients);
@@ -864,6 +899,9 @@ static void reload(struct shared *sh)
 	}
 	if (strcmp(cfg->socket_path, old->cfg->socket_path) ||
 	    cfg->socket_mode != old->cfg->socket_mode ||
+	    (cfg->socket_group ? !old->cfg->socket_group ||
+	     strcmp(cfg->socket_group, old->cfg->socket_group) :
+	     !!old->cfg->socket_group) ||
 	    cfg->workers != old->cfg->workers ||
 	    (cfg->user ? !old->cfg->user || strcmp(cfg->user,
 						   old->cfg->user) :

@@ -128,6 +128,7 @@ static int profile_ctx(const struct hsd_config *cfg,
 int hsd_ticket_secret_read(const char *path, uint8_t *buf, size_t *len,
 			   char *err, size_t err_size)
 {
+	uint8_t tmp[HSD_TICKET_SECRET_MAX + 1];	/* one more: too long? */
 	struct stat st;
 	ssize_t n;
 	int fd, ret = 0;
@@ -149,7 +150,7 @@ int hsd_ticket_secret_read(const char *path, uint8_t *buf, size_t *len,
 			 (unsigned int)(st.st_mode & 07777));
 		ret = -EPERM;
 	} else {
-		n = read(fd, buf, HSD_TICKET_SECRET_MAX + 1);
+		n = read(fd, tmp, sizeof(tmp));
 		if (n < HSD_TICKET_SECRET_MIN || n > HSD_TICKET_SECRET_MAX) {
 			snprintf(err, err_size, "ticket_key_file %s: holds %zd "
 				 "bytes; it must hold %d to %d random bytes "
@@ -157,10 +158,12 @@ int hsd_ticket_secret_read(const char *path, uint8_t *buf, size_t *len,
 				 HSD_TICKET_SECRET_MIN, HSD_TICKET_SECRET_MAX);
 			ret = n < 0 ? -errno : -EINVAL;
 		} else {
+			memcpy(buf, tmp, (size_t)n);
 			*len = (size_t)n;
 		}
 	}
 	close(fd);
+	explicit_bzero(tmp, sizeof(tmp));
 	return ret;
 }
 

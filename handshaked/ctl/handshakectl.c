@@ -45,7 +45,9 @@ static int connect_daemon(const char *path)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* (SO_SNDTIMEO bounds connect() too, when the backlog is full) */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		ret = -errno;
 		close(fd);
@@ -54,32 +56,62 @@ static int connect_daemon(const char *path)
 	return fd;
 }
 
-/* Print the reply's counters; 0, or -errno with @why set. */
-static int print_counters(const uint8_t *buf, size_t len, bool json,
-			  const char **why)
+/*
+ * Check the reply: a RESULT with a status, and counters that each hold a
+ * value and a name.  0, or -errno with @why set (the daemon's own sentence
+ * when it refused).
+ */
+static int check_reply(const uint8_t *buf, size_t len, char *why,
+		       size_t why_size)
 {
 	struct ktls_proto_attr a;
 	enum ktls_msg_type type;
 	size_t off = KTLS_PROTO_HDR;
-	uint32_t status = 1;
-	unsigned int n = 0;
+	uint32_t status = 0;
+	bool have_status = false;
+	char errstr[256] = "";
 	int ret;
 
-	*why = "a malformed reply";
+	snprintf(why, why_size, "a malformed reply");
 	if (ktls_proto_check(buf, len, &type) < 0 || type != KTLS_MSG_RESULT)
 		return -EBADMSG;
+	while ((ret = ktls_proto_next(buf, len, &off, &a)) > 0) {
+		if (a.tag == KTLS_A_STATUS) {
+			if (ktls_proto_u32(&a, &status) < 0)
+				return -EBADMSG;
+			have_status = true;
+		} else if (a.tag == KTLS_A_ERRSTR) {
+			if (ktls_proto_str(&a, errstr, sizeof(errstr)) < 0)
+				return -EBADMSG;
+		} else if (a.tag == KTLS_A_COUNTER && a.len < 9) {
+			return -EBADMSG;
+		}
+	}
+	if (ret < 0 || !have_status)
+		return -EBADMSG;
+	if (status != 0) {
+		snprintf(why, why_size, "handshaked refused: %s",
+			 *errstr ? errstr : "no reason given");
+		return (int)status;
+	}
+	return 0;
+}
+
+/* Print the counters of a reply check_reply() accepted. */
+static void print_counters(const uint8_t *buf, size_t len, bool json)
+{
+	struct ktls_proto_attr a;
+	size_t off = KTLS_PROTO_HDR;
+	unsigned int n = 0;
+
 	if (json)
 		printf("{");
-	while ((ret = ktls_proto_next(buf, len, &off, &a)) > 0) {
+	while (ktls_proto_next(buf, len, &off, &a) > 0) {
 		uint64_t v = 0;
 		unsigned int i;
 
-		if (a.tag == KTLS_A_STATUS && ktls_proto_u32(&a, &status) < 0)
-			return -EBADMSG;
 		if (a.tag != KTLS_A_COUNTER)
 			continue;
-		if (a.len < 9)
-			return -EBADMSG;
 		for (i = 0; i < 8; i++)
 			v = v << 8 | a.val[i];
 		if (json)
@@ -92,14 +124,6 @@ static int print_counters(const uint8_t *buf, size_t len, bool json,
 	}
 	if (json)
 		printf("}\n");
-	if (ret < 0)
-		return -EBADMSG;
-	if (status != 0) {
-		*why = "handshaked refused the request (too old to have "
-		       "counters?)";
-		return (int)status;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -112,7 +136,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct ktls_proto_msg m;
-	const char *path = DEFAULT_SOCKET, *why = NULL;
+	const char *path = DEFAULT_SOCKET;
+	char why[320] = "";
 	bool json = false;
 	ssize_t n;
 	int c, fd, rfd, ret;
@@ -155,17 +180,19 @@ int main(int argc, char **argv)
 	ktls_proto_init(&m, KTLS_MSG_COUNTERS);
 	ret = ktls_proto_send(fd, &m, -1);
 	if (ret < 0) {
-		why = "sending the request";
+		snprintf(why, sizeof(why), "sending the request");
 	} else {
 		n = ktls_proto_recv(fd, m.buf, sizeof(m.buf), &rfd);
 		if (rfd >= 0)
 			close(rfd);
 		if (n <= 0) {
 			ret = n == 0 ? -ECONNRESET : (int)n;
-			why = n == -EAGAIN ? "no reply within 5 s" :
-			      "reading the reply";
+			snprintf(why, sizeof(why), "%s", n == -EAGAIN ?
+				 "no reply within 5 s" : "reading the reply");
 		} else {
-			ret = print_counters(m.buf, (size_t)n, json, &why);
+			ret = check_reply(m.buf, (size_t)n, why, sizeof(why));
+			if (ret == 0)
+				print_counters(m.buf, (size_t)n, json);
 		}
 	}
 	close(fd);
