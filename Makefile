@@ -219,7 +219,8 @@ deps:
 # ASan + UBSan build of the tools and unit tests in build/asan.
 test-build: deps
 	@$(MAKE) --no-print-directory WERROR=1 all unit kmod
-	@$(MAKE) --no-print-directory WERROR=1 B=$(B)/asan SANITIZE=1 tools unit
+	@$(MAKE) --no-print-directory WERROR=1 B=$(B)/asan SANITIZE=1 tools unit \
+		$(B)/asan/bin/handshaked
 
 test check: test-build
 	@tests/run

@@ -34,6 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+
 #include "handshaked.h"
 #include "proto.h"
 
@@ -820,6 +823,9 @@ static void *worker(void *arg)
 	while (l->clients)
 		client_drop(l, l->clients);
 	free_grave(l);
+	/* wolfSSL's fixed-point ECC cache is per thread, and goes only
+	 * when the thread frees it. */
+	wc_ecc_fp_free();
 	return NULL;
 }
 
