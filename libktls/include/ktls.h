@@ -735,6 +735,148 @@ KTLS_MUST_CHECK ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd,
 KTLS_MUST_CHECK int ktls_close(struct ktls_conn *conn);
 
 /*
+ * io_uring (liburing) on connections: many connections' bulk data in one
+ * event loop, with no copy through user space when the kernel has the
+ * record layer.  A ring queues operations on connections after their
+ * handshake; ktls_ring_wait() submits them and returns their completions.
+ *
+ * With TX in the kernel, ktls_ring_send() is an io_uring send and
+ * ktls_ring_sendfile() splices the file into a pipe and the pipe into the
+ * socket, chunk by chunk.  With RX in the kernel, ktls_ring_recv() is an
+ * io_uring recvmsg that reads each record's type: session tickets and
+ * KeyUpdates are taken in and the read goes on, close_notify completes it
+ * with 0, an alert with -ECONNABORTED (never EIO).  A connection whose
+ * record layer is in software works the same: the ring waits with
+ * io_uring poll for the socket to be ready, then encrypts or decrypts
+ * through wolfSSL.  So one program runs on any kernel.
+ *
+ * A connection may have one send or sendfile and one recv in flight at a
+ * time (bytes on a stream have an order); it must not be freed, nor used
+ * with ktls_send()/ktls_recv(), while it has operations in flight.  A ring
+ * belongs to one thread at a time.
+ */
+struct ktls_ring;
+
+enum ktls_ring_op {
+	KTLS_RING_SEND = 1,
+	KTLS_RING_RECV = 2,
+	KTLS_RING_SENDFILE = 3,
+};
+
+/* A completed operation. */
+struct ktls_ring_event {
+	enum ktls_ring_op op;
+	struct ktls_conn *conn;
+	void *tag;			/* as given when queued */
+	/*
+	 * SEND, SENDFILE: the bytes sent, which is all of them unless an
+	 * error came first (then the error if none was sent); SENDFILE may
+	 * also stop short at the end of the file.  RECV: bytes read (at
+	 * least 1), 0 for the peer's close_notify, or -errno: -ECONNABORTED
+	 * (an alert), -ECONNRESET (the stream ended without close_notify),
+	 * -EKEYEXPIRED, as ktls_recv().
+	 */
+	ssize_t res;
+};
+
+/**
+ * ktls_ring_new() - an io_uring for connections' bulk data
+ * @entries: submission queue size (rounded up to a power of 2); 0 for 256
+ * @ringp: the ring, on success
+ * Return: 0; -ENOSYS if the kernel has no io_uring (or it is disabled),
+ * -EOPNOTSUPP if it lacks an opcode the ring needs (splice, recvmsg, send,
+ * poll), -ENOMEM, or the -errno of io_uring_setup(2).
+ */
+KTLS_MUST_CHECK int ktls_ring_new(unsigned int entries,
+				  struct ktls_ring **ringp);
+
+/**
+ * ktls_ring_free() - free a ring
+ * @ring: a ring, or NULL; operations still in flight are cancelled first
+ */
+void ktls_ring_free(struct ktls_ring *ring);
+
+/**
+ * ktls_ring_fd() - the ring's fd, readable when completions wait
+ * @ring: a ring
+ * Return: the fd, to watch with epoll(7) beside other fds.
+ */
+int ktls_ring_fd(const struct ktls_ring *ring);
+
+/**
+ * ktls_ring_send() - queue a send of @len bytes
+ * @ring: a ring
+ * @conn: a connection after its handshake; its fd may be blocking or not
+ * @buf: the data; must stay valid until the operation completes
+ * @len: bytes, at least 1
+ * @tag: anything; comes back in the completion
+ *
+ * The operation completes when all @len bytes are sent (short sends go on
+ * by themselves) or on an error.  Keys are renewed at the record limit as
+ * with ktls_send().
+ *
+ * Return: 0; -EBUSY if @conn has a send or sendfile in flight; -EINVAL;
+ * -EPIPE after ktls_close(); -ENOMEM.
+ */
+KTLS_MUST_CHECK int ktls_ring_send(struct ktls_ring *ring,
+				   struct ktls_conn *conn, const void *buf,
+				   size_t len, void *tag);
+
+/**
+ * ktls_ring_recv() - queue a receive of at most @len bytes
+ * @ring: a ring
+ * @conn: a connection after its handshake
+ * @buf: where to put them; must stay valid until the operation completes
+ * @len: at least 1 (a buffer of at least 16 KiB reads a record without a
+ *	 copy)
+ * @tag: anything; comes back in the completion
+ * Return: 0; -EBUSY if @conn has a recv in flight; -EINVAL; -ENOMEM.
+ */
+KTLS_MUST_CHECK int ktls_ring_recv(struct ktls_ring *ring,
+				   struct ktls_conn *conn, void *buf,
+				   size_t len, void *tag);
+
+/**
+ * ktls_ring_sendfile() - queue a send of part of a file
+ * @ring: a ring
+ * @conn: a connection after its handshake
+ * @file_fd: a file open for reading; must stay open until completion
+ * @offset: where to start in the file (the file offset is not used)
+ * @len: bytes to send, at least 1
+ * @tag: anything; comes back in the completion
+ *
+ * With TX in the kernel the data goes file -> pipe -> socket with
+ * io_uring splice, never through user space.  The operation completes
+ * when @len bytes are sent, at the end of the file, or on an error.
+ *
+ * Return: 0; as ktls_ring_send(); -EMFILE if no pipe could be made.
+ */
+KTLS_MUST_CHECK int ktls_ring_sendfile(struct ktls_ring *ring,
+				       struct ktls_conn *conn, int file_fd,
+				       off_t offset, size_t len, void *tag);
+
+/**
+ * ktls_ring_wait() - submit what is queued and collect completions
+ * @ring: a ring
+ * @ev: room for @max completions
+ * @max: at least 1
+ * @timeout_ms: how long to wait for the first completion: -1 for ever,
+ *		0 not at all
+ * Return: the number of completions in @ev (0 on timeout, or with nothing
+ * in flight), or -EINTR, or the -errno of io_uring_enter(2).
+ */
+KTLS_MUST_CHECK int ktls_ring_wait(struct ktls_ring *ring,
+				   struct ktls_ring_event *ev,
+				   unsigned int max, int timeout_ms);
+
+/**
+ * ktls_ring_pending() - operations in flight
+ * @ring: a ring
+ * Return: how many operations were queued and have not completed.
+ */
+unsigned int ktls_ring_pending(const struct ktls_ring *ring);
+
+/*
  * Sessions, for resumption.  A struct ktls_session is reference-counted:
  * each function that returns one gives the caller a reference, freed with
  * ktls_session_free(), and the library takes its own where it keeps one.

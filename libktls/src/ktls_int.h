@@ -228,6 +228,7 @@ struct ktls_conn {
 	uint8_t *rbuf;
 	size_t rbuf_off;
 	size_t rbuf_len;
+	bool ring_tx, ring_rx;		/* an operation in a ktls_ring */
 
 	char offload[128];		/* why a direction is in software */
 	char err[KTLS_ERRSTR_SIZE];
@@ -320,6 +321,11 @@ KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
 bool ktls_kernel_can_rekey(void);
 KTLS_MUST_CHECK int ktls_key_update_received(struct ktls_conn *conn,
 					     const uint8_t *rec, size_t len);
+/* record.c, for ring.c */
+KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
+KTLS_MUST_CHECK ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst,
+				       ssize_t n, uint8_t type, bool *more);
 KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
 
 /* caps.c */

@@ -244,7 +244,7 @@ int ktls_offload(struct ktls_conn *conn)
 	return 0;
 }
 
-static int io_errno(struct ktls_conn *conn, int err)
+int ktls_io_errno(struct ktls_conn *conn, int err)
 {
 	switch (err) {
 	case EAGAIN:
@@ -263,7 +263,7 @@ static int io_errno(struct ktls_conn *conn, int err)
 	}
 }
 
-static int check_open(struct ktls_conn *conn)
+int ktls_check_open(struct ktls_conn *conn)
 {
 	if (!conn)
 		return -EINVAL;
@@ -310,7 +310,7 @@ static int sw_error(struct ktls_conn *conn, int ret)
 ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 {
 	ssize_t n;
-	int ret = check_open(conn);
+	int ret = ktls_check_open(conn);
 
 	if (ret < 0)
 		return ret;
@@ -325,7 +325,7 @@ ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 		n = send(conn->fd, buf, len, MSG_NOSIGNAL);
 		if (n < 0) {
 			conn->events = POLLOUT;
-			return io_errno(conn, errno);
+			return ktls_io_errno(conn, errno);
 		}
 		return n;
 	}
@@ -413,8 +413,8 @@ static ssize_t recv_kernel(struct ktls_conn *conn, void *buf, size_t len)
 		uint8_t *dst;
 		size_t room;
 		uint8_t type = KTLS_CT_APPDATA;
+		bool more;
 		ssize_t n;
-		int ret;
 
 		if (conn->rbuf_len) {
 			n = (ssize_t)(len < conn->rbuf_len ? len :
@@ -439,49 +439,66 @@ static ssize_t recv_kernel(struct ktls_conn *conn, void *buf, size_t len)
 		n = recv_record(conn->fd, dst, room, &type);
 		if (n < 0) {
 			conn->events = POLLIN;
-			return io_errno(conn, (int)-n);
+			return ktls_io_errno(conn, (int)-n);
 		}
-		if (n == 0) {
-			ktls_set_err(conn->err, "the connection ended without "
-				     "close_notify");
-			return -ECONNRESET;
-		}
-		switch (type) {
-		case KTLS_CT_APPDATA:
-			if (dst == buf)
-				return n;
-			conn->rbuf_off = 0;
-			conn->rbuf_len = (size_t)n;
+		n = ktls_record_in(conn, dst, n, type, &more);
+		if (more)
 			continue;
-		case KTLS_CT_ALERT:
-			if (n != 2) {
-				ktls_set_err(conn->err, "malformed alert");
-				return -EPROTO;
-			}
-			conn->alert = dst[1];
-			if (dst[1] == 0) {
-				conn->got_close = true;
-				return 0;
-			}
-			ktls_set_err(conn->err, "the peer sent an alert: %s "
-				     "(%d)", ktls_alert_name(dst[1]), dst[1]);
-			return -ECONNABORTED;
-		case KTLS_CT_HANDSHAKE:
-			ret = post_handshake(conn, dst, (size_t)n);
-			if (ret < 0)
-				return ret;
-			continue;
-		default:
-			ktls_set_err(conn->err, "unexpected record type %u",
-				     type);
+		if (n <= 0 || dst == buf)
+			return n;
+		conn->rbuf_off = 0;
+		conn->rbuf_len = (size_t)n;
+	}
+}
+
+/*
+ * What a record the kernel handed up (@n bytes of content @type at @dst,
+ * or n == 0 at end of stream) means: application data (its length), the
+ * peer's close_notify (0), or an error; *@more is set when it was a
+ * handshake message, taken in, and the caller should read again.
+ */
+ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst, ssize_t n,
+		       uint8_t type, bool *more)
+{
+	int ret;
+
+	*more = false;
+	if (n == 0) {
+		ktls_set_err(conn->err, "the connection ended without "
+			     "close_notify");
+		return -ECONNRESET;
+	}
+	switch (type) {
+	case KTLS_CT_APPDATA:
+		return n;
+	case KTLS_CT_ALERT:
+		if (n != 2) {
+			ktls_set_err(conn->err, "malformed alert");
 			return -EPROTO;
 		}
+		conn->alert = dst[1];
+		if (dst[1] == 0) {
+			conn->got_close = true;
+			return 0;
+		}
+		ktls_set_err(conn->err, "the peer sent an alert: %s (%d)",
+			     ktls_alert_name(dst[1]), dst[1]);
+		return -ECONNABORTED;
+	case KTLS_CT_HANDSHAKE:
+		ret = post_handshake(conn, dst, (size_t)n);
+		if (ret < 0)
+			return ret;
+		*more = true;
+		return 0;
+	default:
+		ktls_set_err(conn->err, "unexpected record type %u", type);
+		return -EPROTO;
 	}
 }
 
 ssize_t ktls_recv(struct ktls_conn *conn, void *buf, size_t len)
 {
-	int ret = check_open(conn);
+	int ret = ktls_check_open(conn);
 
 	if (ret < 0)
 		return ret;
@@ -505,7 +522,7 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 	uint8_t *buf;
 	size_t done = 0;
 	ssize_t n;
-	int ret = check_open(conn);
+	int ret = ktls_check_open(conn);
 
 	if (ret < 0)
 		return ret;
@@ -520,7 +537,7 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 		n = sendfile(conn->fd, in_fd, offset, count);
 		if (n < 0) {
 			conn->events = POLLOUT;
-			return io_errno(conn, errno);
+			return ktls_io_errno(conn, errno);
 		}
 		return n;
 	}
@@ -584,7 +601,7 @@ int ktls_send_ctrl(int fd, uint8_t type, const void *data, size_t len)
 
 int ktls_close(struct ktls_conn *conn)
 {
-	int ret = check_open(conn);
+	int ret = ktls_check_open(conn);
 
 	if (ret < 0)
 		return ret;
@@ -597,7 +614,7 @@ int ktls_close(struct ktls_conn *conn)
 				     sizeof(close_notify));
 		if (ret < 0) {
 			conn->events = POLLOUT;
-			return io_errno(conn, -ret);
+			return ktls_io_errno(conn, -ret);
 		}
 	} else {
 		ret = wolfSSL_shutdown(conn->ssl);
