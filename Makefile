@@ -55,7 +55,7 @@ LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj/pic/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/static/%.o)
 LIB_SO := $(B)/lib/libktls.so.$(VERSION)
 
-TOOLS := ktls-probe ktls-client ktls-server
+TOOLS := ktls-probe ktls-client ktls-server ktls-serve ktls-get
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 # Code the TLS tools share.
 TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
@@ -134,7 +134,8 @@ $(B)/bin/%: libktls/tools/%.c $(LIB_SO)
 		$(LDFLAGS) \
 		-L$(B)/lib -lktls $(RPATH)
 
-$(B)/bin/ktls-client $(B)/bin/ktls-server: $(B)/bin/%: libktls/tools/%.c \
+$(B)/bin/ktls-client $(B)/bin/ktls-server $(B)/bin/ktls-serve \
+		$(B)/bin/ktls-get: $(B)/bin/%: libktls/tools/%.c \
 		$(TOOL_COMMON) $(LIB_SO)
 	@mkdir -p $(@D) $(B)/obj/bin
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \

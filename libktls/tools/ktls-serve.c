@@ -1,0 +1,996 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ktls-serve - an HTTP/1.1 static file server over TLS, with the record
+ * layer in the kernel and the bytes moved by io_uring (ktls_ring).
+ *
+ * One thread runs an epoll loop over the listening socket, the ring's fd
+ * and the handshakes in progress.  Handshakes run in process, non-blocking,
+ * or through handshaked (--daemon), whose blocking handshakes run each on a
+ * short-lived thread that hands the connection back through a pipe.  After
+ * the handshake every byte of a connection goes through the ring: the
+ * request head is received, the answer's head sent, the file sent with
+ * ktls_ring_sendfile() (splice file -> pipe -> kTLS socket).
+ *
+ * Files are opened with openat2(RESOLVE_BENEATH) below the document root:
+ * no "..", absolute path, or symlink leads out of it, whatever the
+ * encoding of the request.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+const char *tool_name = "ktls-serve";
+
+#define HEAD_MAX 8192			/* request head limit */
+#define IDLE_SECONDS 30			/* keep-alive and slow heads */
+#define HANDSHAKE_SECONDS 10
+
+enum cstate {
+	CS_HANDSHAKE,			/* in process, driven by epoll */
+	CS_DAEMON,			/* on a thread, through handshaked */
+	CS_HEAD,			/* ring recv of the request head */
+	CS_SEND_HEAD,			/* ring send of the answer's head */
+	CS_SEND_BODY,			/* ring sendfile */
+	CS_CLOSING,			/* waiting for ring ops to end */
+};
+
+struct conn {
+	int fd;
+	struct ktls_conn *tls;
+	enum cstate state;
+	char peer[INET6_ADDRSTRLEN + 8];
+	time_t deadline;
+	bool keep_alive;
+	int ops;			/* ring operations in flight */
+	/* the request */
+	char head[HEAD_MAX];
+	size_t head_len;
+	size_t head_used;		/* bytes of head[] this request took */
+	char line[256];			/* for the access log */
+	/* the answer */
+	char out[1024];
+	size_t out_len;
+	int file;
+	off_t body_off;
+	size_t body_len;
+	int status;
+	unsigned long long sent;
+	struct conn *prev, *next;
+};
+
+struct server {
+	int lfd, ep, sfd, ring_fd;
+	int handoff[2];			/* daemon handshakes done: conn ptrs */
+	struct ktls_ctx *ctx;
+	struct ktls_ring *ring;
+	int root;			/* document root, O_PATH */
+	struct conn *conns;
+	unsigned int n_conns, max_conns, daemon_threads;
+	bool stopping, listening, quiet, daemon;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ktls-serve [options] --root DIR PORT\n"
+		"Serve the files below DIR over HTTPS (HTTP/1.1) on PORT\n"
+		"(0: any free port), with kTLS and io_uring.\n\n"
+		"  --root DIR        the document root (required)\n"
+		"  --bind ADDR       listen on ADDR (default 127.0.0.1)\n"
+		"  --max-conns N     connections at once (default 1024)\n"
+		"  --ready-file F    write the port to F once listening\n"
+		TOOL_OPTS_HELP
+		"  -h, --help        print this help and exit\n"
+		"  -V, --version     print the version and exit\n"
+		"\nA line per request goes to standard output (unless "
+		"--quiet).\nSIGTERM or SIGINT: stop accepting, finish what is "
+		"in flight, exit.\n");
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* --- connections ------------------------------------------------------- */
+
+static void conn_free(struct server *s, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->file >= 0)
+		close(c->file);
+	ktls_conn_free(c->tls);
+	close(c->fd);
+	free(c);
+	s->n_conns--;
+	if (!s->listening && !s->stopping && s->n_conns < s->max_conns) {
+		struct epoll_event e = { .events = EPOLLIN, .data.ptr = s };
+
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &e) == 0)
+			s->listening = true;
+	}
+}
+
+/* End a connection: at once if nothing is in flight in the ring, else
+ * once its operations come back (shutdown makes them come back). */
+static void conn_end(struct server *s, struct conn *c)
+{
+	if (c->ops) {
+		if (c->state != CS_CLOSING)
+			(void)shutdown(c->fd, SHUT_RDWR);
+		c->state = CS_CLOSING;
+		return;
+	}
+	conn_free(s, c);
+}
+
+static void access_log(struct server *s, struct conn *c)
+{
+	if (s->quiet)
+		return;
+	printf("%s \"%s\" %d %llu tx=%s rx=%s\n", c->peer, c->line,
+	       c->status, c->sent,
+	       ktls_conn_offloaded(c->tls, KTLS_DIR_TX) ? "kernel" : "sw",
+	       ktls_conn_offloaded(c->tls, KTLS_DIR_RX) ? "kernel" : "sw");
+	fflush(stdout);
+}
+
+static void want_head(struct server *s, struct conn *c);
+
+/* --- HTTP ---------------------------------------------------------------- */
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Internal Server Error";
+	}
+}
+
+static const char *mime(const char *path)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".htm", "text/html; charset=utf-8" },
+		{ ".txt", "text/plain; charset=utf-8" },
+		{ ".css", "text/css" },
+		{ ".js", "text/javascript" },
+		{ ".json", "application/json" },
+		{ ".png", "image/png" },
+		{ ".jpg", "image/jpeg" },
+		{ ".svg", "image/svg+xml" },
+		{ ".pdf", "application/pdf" },
+	};
+	const char *dot = strrchr(path, '.');
+	size_t i;
+
+	for (i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcasecmp(dot, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+static void http_date(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* RFC 9110 IMF-fixdate only (what every client sends); -1 if not that. */
+static time_t parse_date(const char *v)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end || *end)
+		return -1;
+	return timegm(&tm);
+}
+
+/* Percent-decode @in into @out; refuses %00, bad escapes, and a query or
+ * fragment is cut off. */
+static int decode_path(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && *in != '?' && *in != '#'; in++) {
+		int ch = (unsigned char)*in;
+
+		if (ch == '%') {
+			if (!isxdigit((unsigned char)in[1]) ||
+			    !isxdigit((unsigned char)in[2]))
+				return -1;
+			ch = (int)strtol((char[]){ in[1], in[2], 0 }, NULL, 16);
+			in += 2;
+			if (ch == 0)
+				return -1;
+		}
+		if (o + 1 >= size)
+			return -1;
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * Open @path (decoded, starting with '/') below the root.  openat2 with
+ * RESOLVE_BENEATH refuses "..", absolute symlinks and any symlink that
+ * leads out; "." and ".." segments are refused here too, so that the log
+ * never shows a path that "worked" by walking up and down.  A directory
+ * serves its index.html.
+ */
+static int open_below(struct server *s, const char *path, struct stat *st)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	char rel[PATH_MAX + 2];
+	const char *seg;
+	int fd;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	for (seg = path; seg; seg = strchr(seg + 1, '/')) {
+		const char *p = seg + 1;
+		size_t n = strcspn(p, "/");
+
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' &&
+						p[1] == '.'))
+			return -EACCES;
+	}
+	snprintf(rel, sizeof(rel), ".%s", path);
+	fd = (int)syscall(SYS_openat2, s->root, rel, &how, sizeof(how));
+	if (fd < 0)
+		return errno == EXDEV || errno == ELOOP ? -EACCES : -errno;
+	if (fstat(fd, st) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		int dfd = fd;
+
+		fd = (int)syscall(SYS_openat2, dfd, "index.html", &how,
+				  sizeof(how));
+		close(dfd);
+		if (fd < 0)
+			return -EACCES;	/* no listing of directories */
+		if (fstat(fd, st) < 0) {
+			close(fd);
+			return -EIO;
+		}
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EACCES;
+	}
+	return fd;
+}
+
+/* The value of header @name in @head (lines after the first), or NULL. */
+static const char *header(char *head, const char *name, char *buf,
+			  size_t size)
+{
+	size_t nlen = strlen(name);
+	char *p = strstr(head, "\r\n");
+
+	while (p && p[2] != '\r') {
+		char *line = p + 2, *end = strstr(line, "\r\n");
+
+		if (!end)
+			return NULL;
+		if ((size_t)(end - line) > nlen && line[nlen] == ':' &&
+		    !strncasecmp(line, name, nlen)) {
+			const char *v = line + nlen + 1;
+			size_t vlen;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			vlen = (size_t)(end - v);
+			while (vlen && (v[vlen - 1] == ' ' ||
+					v[vlen - 1] == '\t'))
+				vlen--;
+			if (vlen >= size)
+				vlen = size - 1;
+			memcpy(buf, v, vlen);
+			buf[vlen] = '\0';
+			return buf;
+		}
+		p = end;
+	}
+	return NULL;
+}
+
+/* "bytes=A-B", "bytes=A-", "bytes=-N" against @size: 0 and the range,
+ * 1 to ignore the header (several ranges, or another unit), -1 for 416. */
+static int parse_range(const char *v, off_t size, off_t *from, off_t *len)
+{
+	unsigned long long a, b;
+	char *end;
+
+	if (strncmp(v, "bytes=", 6) || strchr(v, ','))
+		return 1;
+	v += 6;
+	if (*v == '-') {
+		b = strtoull(v + 1, &end, 10);
+		if (end == v + 1 || *end || b == 0)
+			return -1;
+		if (b > (unsigned long long)size)
+			b = (unsigned long long)size;
+		*from = size - (off_t)b;
+		*len = (off_t)b;
+		return size ? 0 : -1;
+	}
+	a = strtoull(v, &end, 10);
+	if (end == v || *end != '-')
+		return 1;
+	v = end + 1;
+	if (*v) {
+		b = strtoull(v, &end, 10);
+		if (*end || b < a)
+			return 1;
+	} else {
+		b = (unsigned long long)size - 1;
+	}
+	if (a >= (unsigned long long)size)
+		return -1;
+	if (b >= (unsigned long long)size)
+		b = (unsigned long long)size - 1;
+	*from = (off_t)a;
+	*len = (off_t)(b - a + 1);
+	return 0;
+}
+
+/* Queue the answer's head (and, after it, the body). */
+static void answer(struct server *s, struct conn *c, int status,
+		   const char *extra, bool body_follows)
+{
+	char date[64];
+	int n;
+
+	http_date(time(NULL), date, sizeof(date));
+	c->status = status;
+	if (status >= 400) {
+		/* Errors carry a short body of their own, and close after a
+		 * malformed request. */
+		static const char fmt[] = "%d %s\n";
+		char body[128];
+		int blen = snprintf(body, sizeof(body), fmt, status,
+				    reason(status));
+
+		if (status == 400 || status == 431 || status == 505)
+			c->keep_alive = false;
+		n = snprintf(c->out, sizeof(c->out),
+			     "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: ktls-serve"
+			     "\r\n%sContent-Type: text/plain\r\n"
+			     "Content-Length: %d\r\nConnection: %s\r\n\r\n%s",
+			     status, reason(status), date, extra ? extra : "",
+			     blen, c->keep_alive ? "keep-alive" : "close",
+			     body_follows ? body : "");
+		if (c->file >= 0) {
+			close(c->file);
+			c->file = -1;
+		}
+	} else {
+		n = snprintf(c->out, sizeof(c->out),
+			     "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: ktls-serve"
+			     "\r\n%sConnection: %s\r\n\r\n", status,
+			     reason(status), date, extra ? extra : "",
+			     c->keep_alive ? "keep-alive" : "close");
+	}
+	c->out_len = n > 0 && (size_t)n < sizeof(c->out) ? (size_t)n : 0;
+	c->state = CS_SEND_HEAD;
+	if (!c->out_len ||
+	    ktls_ring_send(s->ring, c->tls, c->out, c->out_len, c) < 0) {
+		conn_end(s, c);
+		return;
+	}
+	c->ops++;
+}
+
+/* A whole request head is in c->head: answer it. */
+static void handle(struct server *s, struct conn *c)
+{
+	char method[16], target[4096], version[16], path[PATH_MAX];
+	char val[256], extra[512], lm[64];
+	char *eol = strstr(c->head, "\r\n");
+	bool head_only;
+	struct stat st;
+	off_t from = 0, len;
+	time_t ims;
+	int fd, r;
+
+	*eol = '\0';
+	snprintf(c->line, sizeof(c->line), "%.200s", c->head);
+	*eol = '\r';
+	c->keep_alive = true;
+	c->file = -1;
+	c->sent = 0;
+	c->body_len = 0;
+	if (sscanf(c->head, "%15s %4095s %15s", method, target, version) != 3 ||
+	    strncmp(version, "HTTP/1.", 7)) {
+		answer(s, c, 400, NULL, true);
+		return;
+	}
+	if (strcmp(version, "HTTP/1.1") && strcmp(version, "HTTP/1.0")) {
+		answer(s, c, 505, NULL, true);
+		return;
+	}
+	if (header(c->head, "Connection", val, sizeof(val)))
+		c->keep_alive = strcasecmp(val, "close") != 0 &&
+			(!strcmp(version, "HTTP/1.1") ||
+			 !strcasecmp(val, "keep-alive"));
+	else
+		c->keep_alive = !strcmp(version, "HTTP/1.1");
+	if (!strcmp(version, "HTTP/1.1") &&
+	    !header(c->head, "Host", val, sizeof(val))) {
+		answer(s, c, 400, NULL, true);
+		return;
+	}
+	head_only = !strcmp(method, "HEAD");
+	if (!head_only && strcmp(method, "GET")) {
+		answer(s, c, 405, "Allow: GET, HEAD\r\n", true);
+		return;
+	}
+	if (target[0] != '/' || decode_path(target, path, sizeof(path)) < 0) {
+		answer(s, c, 400, NULL, !head_only);
+		return;
+	}
+	fd = open_below(s, path, &st);
+	if (fd < 0) {
+		answer(s, c, fd == -ENOENT || fd == -ENOTDIR ? 404 : 403,
+		       NULL, !head_only);
+		return;
+	}
+	c->file = fd;
+	http_date(st.st_mtime, lm, sizeof(lm));
+	if (header(c->head, "If-Modified-Since", val, sizeof(val)) &&
+	    (ims = parse_date(val)) >= 0 && st.st_mtime <= ims) {
+		close(c->file);
+		c->file = -1;
+		snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n", lm);
+		answer(s, c, 304, extra, false);
+		return;
+	}
+	len = st.st_size;
+	r = header(c->head, "Range", val, sizeof(val)) ?
+	    parse_range(val, st.st_size, &from, &len) : 1;
+	if (r < 0) {
+		snprintf(extra, sizeof(extra),
+			 "Content-Range: bytes */%lld\r\n",
+			 (long long)st.st_size);
+		answer(s, c, 416, extra, !head_only);
+		return;
+	}
+	if (r == 1) {
+		from = 0;
+		len = st.st_size;
+	}
+	snprintf(extra, sizeof(extra),
+		 "Content-Type: %s\r\nContent-Length: %lld\r\n"
+		 "Last-Modified: %s\r\nAccept-Ranges: bytes\r\n", mime(path),
+		 (long long)len, lm);
+	if (r == 0)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "Content-Range: bytes %lld-%lld/%lld\r\n",
+			 (long long)from, (long long)(from + len - 1),
+			 (long long)st.st_size);
+	c->body_off = from;
+	c->body_len = head_only ? 0 : (size_t)len;
+	answer(s, c, r == 0 ? 206 : 200, extra, false);
+}
+
+/* Look for a whole head in what arrived; ask for more if there is none. */
+static void parse_head(struct server *s, struct conn *c)
+{
+	char *end;
+
+	c->head[c->head_len] = '\0';
+	end = strstr(c->head, "\r\n\r\n");
+	if (end) {
+		c->head_used = (size_t)(end - c->head) + 4;
+		handle(s, c);
+		return;
+	}
+	if (c->head_len >= HEAD_MAX - 1) {
+		snprintf(c->line, sizeof(c->line), "(head over %d bytes)",
+			 HEAD_MAX - 1);
+		c->keep_alive = false;
+		c->file = -1;
+		answer(s, c, 431, NULL, true);
+		return;
+	}
+	want_head(s, c);
+}
+
+static void want_head(struct server *s, struct conn *c)
+{
+	c->state = CS_HEAD;
+	c->deadline = time(NULL) + IDLE_SECONDS;
+	if (ktls_ring_recv(s->ring, c->tls, c->head + c->head_len,
+			   HEAD_MAX - 1 - c->head_len, c) < 0) {
+		conn_end(s, c);
+		return;
+	}
+	c->ops++;
+}
+
+/* The answer went out: the next request, or the end. */
+static void request_done(struct server *s, struct conn *c)
+{
+	access_log(s, c);
+	if (c->file >= 0) {
+		close(c->file);
+		c->file = -1;
+	}
+	if (!c->keep_alive || s->stopping) {
+		/* (a peer that already left makes this fail: nothing to do) */
+		if (ktls_close(c->tls) < 0)
+			c->keep_alive = false;
+		conn_end(s, c);
+		return;
+	}
+	/* Pipelined requests stay in the buffer. */
+	memmove(c->head, c->head + c->head_used, c->head_len - c->head_used);
+	c->head_len -= c->head_used;
+	c->head_used = 0;
+	if (c->head_len)
+		parse_head(s, c);
+	else
+		want_head(s, c);
+}
+
+static void on_event(struct server *s, const struct ktls_ring_event *ev)
+{
+	struct conn *c = ev->tag;
+
+	c->ops--;
+	if (c->state == CS_CLOSING) {
+		if (!c->ops)
+			conn_free(s, c);
+		return;
+	}
+	switch (ev->op) {
+	case KTLS_RING_RECV:
+		if (ev->res <= 0) {	/* close_notify, or the peer went */
+			conn_end(s, c);
+			return;
+		}
+		c->head_len += (size_t)ev->res;
+		parse_head(s, c);
+		return;
+	case KTLS_RING_SEND:
+		if (ev->res != (ssize_t)c->out_len) {
+			conn_end(s, c);
+			return;
+		}
+		if (c->body_len) {
+			c->state = CS_SEND_BODY;
+			if (ktls_ring_sendfile(s->ring, c->tls, c->file,
+					       c->body_off, c->body_len,
+					       c) < 0) {
+				conn_end(s, c);
+				return;
+			}
+			c->ops++;
+			return;
+		}
+		request_done(s, c);
+		return;
+	case KTLS_RING_SENDFILE:
+		if (ev->res > 0)
+			c->sent += (unsigned long long)ev->res;
+		if (ev->res != (ssize_t)c->body_len) {
+			/* The client went away, or the file shrank: the
+			 * length promised cannot be kept. */
+			access_log(s, c);
+			conn_end(s, c);
+			return;
+		}
+		request_done(s, c);
+		return;
+	}
+}
+
+/* --- handshakes ---------------------------------------------------------- */
+
+static void handshaken(struct server *s, struct conn *c, int ret)
+{
+	if (ret < 0) {
+		if (!s->quiet)
+			logf_("ktls-serve: %s: handshake failed: %s", c->peer,
+			      *ktls_conn_errstr(c->tls) ?
+			      ktls_conn_errstr(c->tls) : ktls_strerror(ret));
+		conn_end(s, c);
+		return;
+	}
+	c->head_len = 0;
+	want_head(s, c);
+}
+
+static void step_handshake(struct server *s, struct conn *c)
+{
+	int ret = ktls_conn_handshake(c->tls);
+	struct epoll_event e = { .data.ptr = c };
+
+	if (ret == -EAGAIN) {
+		e.events = ktls_conn_events(c->tls) & POLLOUT ? EPOLLOUT :
+			   EPOLLIN;
+		if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e) < 0)
+			conn_end(s, c);
+		return;
+	}
+	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	handshaken(s, c, ret);
+}
+
+struct daemon_job {
+	struct conn *c;
+	int handoff;
+	int ret;
+};
+
+/* handshaked's handshakes block: each runs on a thread of its own. */
+static void *daemon_handshake(void *arg)
+{
+	struct daemon_job *j = arg;
+
+	j->ret = ktls_conn_handshake(j->c->tls);
+	if (write(j->handoff, &j, sizeof(j)) != sizeof(j))
+		abort();	/* a pipe write of a pointer cannot be short */
+	return NULL;
+}
+
+static void accept_conns(struct server *s)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct conn *c;
+		int fd, one = 1;
+
+		if (s->n_conns >= s->max_conns) {
+			(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+			s->listening = false;
+			return;
+		}
+		fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
+			     SOCK_CLOEXEC | (s->daemon ? 0 : SOCK_NONBLOCK));
+		if (fd < 0)
+			return;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				 sizeof(one));
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->file = -1;
+		c->deadline = time(NULL) + HANDSHAKE_SECONDS;
+		if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((struct sockaddr_in6 *)&ss)->sin6_addr,
+				  c->peer, sizeof(c->peer));
+		else
+			inet_ntop(AF_INET,
+				  &((struct sockaddr_in *)&ss)->sin_addr,
+				  c->peer, sizeof(c->peer));
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		s->n_conns++;
+		c->tls = ktls_conn_new(s->ctx, fd, KTLS_ROLE_SERVER);
+		if (!c->tls) {
+			conn_free(s, c);
+			continue;
+		}
+		if (s->daemon) {
+			struct daemon_job *j = calloc(1, sizeof(*j));
+			pthread_attr_t attr;
+			pthread_t t;
+
+			c->state = CS_DAEMON;
+			if (!j) {
+				conn_free(s, c);
+				continue;
+			}
+			j->c = c;
+			j->handoff = s->handoff[1];
+			pthread_attr_init(&attr);
+			pthread_attr_setdetachstate(&attr,
+						    PTHREAD_CREATE_DETACHED);
+			if (pthread_create(&t, &attr, daemon_handshake, j)) {
+				free(j);
+				conn_free(s, c);
+			} else {
+				s->daemon_threads++;
+			}
+			pthread_attr_destroy(&attr);
+			continue;
+		}
+		{
+			struct epoll_event e = { .events = EPOLLIN,
+						 .data.ptr = c };
+
+			c->state = CS_HANDSHAKE;
+			if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
+				conn_free(s, c);
+				continue;
+			}
+			step_handshake(s, c);
+		}
+	}
+}
+
+static void daemon_done(struct server *s)
+{
+	struct daemon_job *j;
+
+	while (read(s->handoff[0], &j, sizeof(j)) == sizeof(j)) {
+		struct conn *c = j->c;
+		int ret = j->ret;
+
+		free(j);
+		s->daemon_threads--;
+		handshaken(s, c, ret);
+	}
+}
+
+/* Close connections idle too long (a slow head, a silent keep-alive, a
+ * stalled in-process handshake). */
+static void sweep(struct server *s)
+{
+	time_t now = time(NULL);
+	struct conn *c, *next;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->deadline > now)
+			continue;
+		if (c->state == CS_HEAD || c->state == CS_HANDSHAKE) {
+			if (c->state == CS_HANDSHAKE)
+				(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd,
+						NULL);
+			conn_end(s, c);
+		}
+	}
+}
+
+/* Stopping: idle keep-alive connections go now; the others when done. */
+static void stop(struct server *s)
+{
+	struct conn *c, *next;
+
+	s->stopping = true;
+	if (s->listening)
+		(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+	s->listening = false;
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->state == CS_HEAD && c->head_len == 0)
+			conn_end(s, c);
+	}
+}
+
+static int listen_on(const char *addr, const char *port_s, int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	char *end;
+	long p = strtol(port_s, &end, 10);
+	int fd, one = 1;
+
+	if (*end || p < 0 || p > 65535 || inet_pton(AF_INET, addr,
+						    &sin.sin_addr) != 1)
+		return -EINVAL;
+	sin.sin_port = htons((uint16_t)p);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(fd, 511) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ROOT = 512, OPT_BIND, OPT_MAX_CONNS, OPT_READY };
+	static const struct option opts[] = {
+		TOOL_LONG_OPTS,
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "bind", required_argument, NULL, OPT_BIND },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "ready-file", required_argument, NULL, OPT_READY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server s = { .max_conns = 1024, .lfd = -1 };
+	const char *root = NULL, *bind_addr = "127.0.0.1", *ready = NULL;
+	struct ktls_ring_event evs[64];
+	struct epoll_event es[64];
+	struct tool_opts o;
+	sigset_t mask;
+	int c, port = 0, ret, i, n;
+
+	tool_opts_init(&o);
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			root = optarg;
+			break;
+		case OPT_BIND:
+			bind_addr = optarg;
+			break;
+		case OPT_MAX_CONNS:
+			s.max_conns = (unsigned int)strtoul(optarg, NULL, 10);
+			if (!s.max_conns)
+				tool_die("--max-conns wants a number over 0");
+			break;
+		case OPT_READY:
+			ready = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ktls-serve %s\n", ktls_version());
+			return 0;
+		default:
+			if (tool_opt(&o, c, optarg) < 0) {
+				usage(stderr);
+				return 2;
+			}
+		}
+	}
+	if (!root || optind + 1 != argc) {
+		usage(stderr);
+		return 2;
+	}
+	s.quiet = o.quiet;
+	s.daemon = o.daemon != NULL;
+	if (!s.daemon && !o.n_ids)
+		tool_die("give --cert and --key, or --daemon and --profile");
+	s.root = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s.root < 0)
+		tool_die("--root %s: %s", root, ktls_strerror(-errno));
+	s.ctx = tool_ctx_setup(&o);
+	ret = ktls_ring_new(0, &s.ring);
+	if (ret < 0)
+		tool_die("io_uring: %s", ktls_strerror(ret));
+	s.lfd = listen_on(bind_addr, argv[optind], &port);
+	if (s.lfd < 0)
+		tool_die("listen on %s:%s: %s", bind_addr, argv[optind],
+			 ktls_strerror(s.lfd));
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	s.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s.sfd < 0 || s.ep < 0 ||
+	    pipe2(s.handoff, O_NONBLOCK | O_CLOEXEC) < 0)
+		tool_die("setup: %s", ktls_strerror(-errno));
+	s.ring_fd = ktls_ring_fd(s.ring);
+	{
+		struct epoll_event e = { .events = EPOLLIN };
+
+		e.data.ptr = &s;
+		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &e);
+		e.data.ptr = &s.sfd;
+		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &e);
+		e.data.ptr = &s.ring_fd;
+		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.ring_fd, &e);
+		e.data.ptr = &s.handoff;
+		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.handoff[0], &e);
+	}
+	s.listening = true;
+	logf_("ktls-serve: serving %s on https://%s:%d/ (%s handshakes)",
+	      root, bind_addr, port, s.daemon ? "handshaked" : "in-process");
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f) {
+			fprintf(f, "%d\n", port);
+			fclose(f);
+		}
+	}
+	while (!s.stopping || s.conns || s.daemon_threads) {
+		/* Submit what was queued, take what completed. */
+		while ((n = ktls_ring_wait(s.ring, evs, 64, 0)) > 0)
+			for (i = 0; i < n; i++)
+				on_event(&s, &evs[i]);
+		n = epoll_wait(s.ep, es, 64, 1000);
+		for (i = 0; i < n; i++) {
+			void *p = es[i].data.ptr;
+
+			if (p == &s) {
+				accept_conns(&s);
+			} else if (p == &s.sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(s.sfd, &si, sizeof(si)) > 0)
+					;
+				if (!s.stopping)
+					logf_("ktls-serve: stopping: %u "
+					      "connections finish first",
+					      s.n_conns);
+				stop(&s);
+			} else if (p == &s.ring_fd) {
+				continue;	/* drained at the top */
+			} else if (p == &s.handoff) {
+				daemon_done(&s);
+			} else {
+				step_handshake(&s, p);
+			}
+		}
+		sweep(&s);
+	}
+	ktls_ring_free(s.ring);
+	ktls_ctx_free(s.ctx);
+	close(s.lfd);
+	close(s.ep);
+	close(s.sfd);
+	close(s.handoff[0]);
+	close(s.handoff[1]);
+	close(s.root);
+	return 0;
+}
