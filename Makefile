@@ -230,9 +230,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@echo "=== this machine's kernel ($$(uname -r)):"
 	@$(B)/bin/ktls-probe || true
-	@echo
-	@echo "=== inside the VM (kernel $${KTLS_VM_KERNEL:-6.12}):"
-	@tests/vm/run -- $(B)/bin/ktls-probe
+	@if $(B)/bin/ktls-probe > /dev/null 2>&1; then \
+		demo/run $(DEMO_MIB); \
+	else \
+		echo; \
+		echo "=== no kTLS here: the demo runs in the VM (kernel $${KTLS_VM_KERNEL:-6.12})"; \
+		tests/vm/run -m 2048 -t 1800 -- demo/run $(DEMO_MIB); \
+	fi
 
 test-kernels: test-build
 	@tests/vm/test-kernels
