@@ -85,7 +85,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
 	test-kernels test-build deps unit lint bench-build bench-memory \
-	bench-handshake
+	bench-handshake bench bench-quick
 .DEFAULT_GOAL := all
 
 all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
@@ -157,6 +157,24 @@ bench-memory: all
 	@echo "=== inside the VM (kernel $${KTLS_VM_KERNEL:-6.12}):"
 	@tests/vm/run -- $(B)/bench/conn-memory $(B)/pki/ca.pem \
 		$(B)/pki/server-ec-chain.pem $(B)/pki/server-ec.key
+
+# HTTPS throughput of ktls-serve beside its peers (nginx with and without
+# kTLS, OpenSSL, wolfSSL, plain TCP), natively with kTLS, else in the VM
+# (where the large file is 32 MiB: TCG is slow).  bench-quick: a smoke run.
+# (the guest writes the JSON and the chart through to build/bench)
+BENCH_VM := mkdir -p $(abspath $(B))/bench && \
+	tests/vm/run -m 2048 -t 3000 -w $(abspath $(B))/bench --
+bench: deps all
+	@tests/pki/mkpki $(B)/pki > /dev/null
+	@if $(B)/bin/ktls-probe > /dev/null 2>&1; then bench/throughput; \
+	else $(BENCH_VM) env BENCH_LARGE_MIB=$${BENCH_LARGE_MIB:-32} \
+		bench/throughput; fi
+
+bench-quick: deps all
+	@tests/pki/mkpki $(B)/pki > /dev/null
+	@if $(B)/bin/ktls-probe > /dev/null 2>&1; then \
+		bench/throughput --quick; \
+	else $(BENCH_VM) bench/throughput --quick; fi
 
 # Handshakes per second: openssl s_server, libktls, handshaked (needs kTLS,
 # so in the VM).  DURATION seconds per run.

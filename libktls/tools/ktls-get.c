@@ -29,7 +29,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: ktls-get [options] https://HOST[:PORT]/PATH\n"
 		"Download the URL over TLS with the record layer in the "
-		"kernel.\n\n"
+		"kernel\n(http:// URLs go over plain TCP, for comparisons)."
+		"\n\n"
 		"  -o, --output FILE write the body to FILE (default: discard "
 		"it)\n"
 		"  --insecure        do not verify the server (tests only)\n"
@@ -49,16 +50,18 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* https://HOST[:PORT][/PATH]; [v6] hosts too. */
+/* https://HOST[:PORT][/PATH] (or http://, plain TCP, for comparisons);
+ * [v6] hosts too. */
 static int parse_url(const char *url, char *host, size_t hsize, char *port,
-		     size_t psize, const char **path)
+		     size_t psize, const char **path, bool *tls)
 {
 	const char *p, *end;
 	size_t n;
 
-	if (strncmp(url, "https://", 8))
+	*tls = !strncmp(url, "https://", 8);
+	if (!*tls && strncmp(url, "http://", 7))
 		return -1;
-	p = url + 8;
+	p = url + (*tls ? 8 : 7);
 	if (*p == '[') {
 		end = strchr(p, ']');
 		if (!end)
@@ -77,7 +80,7 @@ static int parse_url(const char *url, char *host, size_t hsize, char *port,
 		host[n] = '\0';
 		p += n;
 	}
-	snprintf(port, psize, "443");
+	snprintf(port, psize, *tls ? "443" : "80");
 	if (*p == ':') {
 		n = strcspn(p + 1, "/");
 		if (!n || n >= psize)
@@ -114,6 +117,23 @@ static int dial(const char *host, const char *port)
 			 strerror(errno));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
+}
+
+/* Without TLS (http://) conn is NULL and the socket is used as it is. */
+static ssize_t get_recv(struct ktls_conn *conn, int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (conn)
+		return ktls_recv(conn, buf, len);
+	n = recv(fd, buf, len, 0);
+	return n < 0 ? -errno : n;
+}
+
+static const char *get_err(struct ktls_conn *conn, ssize_t r)
+{
+	return conn && *ktls_conn_errstr(conn) ? ktls_conn_errstr(conn) :
+	       ktls_strerror((int)r);
 }
 
 static void progress(unsigned long long got, long long total, double t0,
@@ -158,9 +178,9 @@ int main(int argc, char **argv)
 	long long length = -1;
 	size_t hlen = 0;
 	struct tool_opts o;
-	struct ktls_ctx *ctx;
-	struct ktls_conn *conn;
-	bool bar;
+	struct ktls_ctx *ctx = NULL;
+	struct ktls_conn *conn = NULL;
+	bool bar, tls;
 	double t0, t1;
 	int c, fd, out = -1, status, ret, n;
 	ssize_t r;
@@ -190,7 +210,7 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 != argc ||
 	    parse_url(argv[optind], host, sizeof(host), port, sizeof(port),
-		      &path) < 0) {
+		      &path, &tls) < 0) {
 		usage(stderr);
 		return 2;
 	}
@@ -203,34 +223,35 @@ int main(int argc, char **argv)
 	buf = malloc(BUF_SIZE);
 	if (!buf)
 		tool_die("out of memory");
-	ctx = tool_ctx_setup(&o);
+	if (tls)
+		ctx = tool_ctx_setup(&o);
 	t0 = now_s();
 	fd = dial(host, port);
-	conn = ktls_conn_new(ctx, fd, KTLS_ROLE_CLIENT);
-	if (!conn || ktls_conn_set_peer_name(conn, host) < 0)
-		tool_die("setting up the connection failed");
-	ret = ktls_conn_handshake(conn);
-	if (ret < 0)
-		tool_die("handshake with %s failed: %s", host,
-			 *ktls_conn_errstr(conn) ? ktls_conn_errstr(conn) :
-			 ktls_strerror(ret));
+	if (tls) {
+		conn = ktls_conn_new(ctx, fd, KTLS_ROLE_CLIENT);
+		if (!conn || ktls_conn_set_peer_name(conn, host) < 0)
+			tool_die("setting up the connection failed");
+		ret = ktls_conn_handshake(conn);
+		if (ret < 0)
+			tool_die("handshake with %s failed: %s", host,
+				 get_err(conn, ret));
+	}
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 		     "User-Agent: ktls-get/%s\r\nConnection: close\r\n\r\n",
 		     path, host, ktls_version());
 	if (n <= 0 || (size_t)n >= sizeof(req) ||
-	    tool_send_all(conn, req, (size_t)n) < 0)
-		tool_die("sending the request failed: %s",
-			 ktls_conn_errstr(conn));
+	    (conn ? tool_send_all(conn, req, (size_t)n) :
+	     send(fd, req, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -EIO) < 0)
+		tool_die("sending the request failed: %s", get_err(conn, -EIO));
 	/* The head. */
 	while (!(body = strstr(head, "\r\n\r\n")) || hlen == 0) {
 		if (hlen >= HEAD_MAX)
 			tool_die("the answer's head is over %d bytes",
 				 HEAD_MAX);
-		r = ktls_recv(conn, head + hlen, HEAD_MAX - hlen);
+		r = get_recv(conn, fd, head + hlen, HEAD_MAX - hlen);
 		if (r <= 0)
 			tool_die("no answer: %s", r == 0 ? "the server "
-				 "closed the connection" :
-				 ktls_conn_errstr(conn));
+				 "closed the connection" : get_err(conn, r));
 		hlen += (size_t)r;
 		head[hlen] = '\0';
 	}
@@ -256,20 +277,23 @@ int main(int argc, char **argv)
 		body = NULL;
 		if (length >= 0 && got >= (unsigned long long)length)
 			break;
-		r = ktls_recv(conn, buf, BUF_SIZE);
+		r = get_recv(conn, fd, buf, BUF_SIZE);
 		if (r == 0)
 			break;		/* close_notify: the end of the body */
 		if (r < 0) {
 			fprintf(stderr, "ktls-get: after %llu bytes: %s\n",
-				got, *ktls_conn_errstr(conn) ?
-				ktls_conn_errstr(conn) : ktls_strerror((int)r));
+				got, get_err(conn, r));
 			return 1;
 		}
 	}
 	t1 = now_s();
 	if (bar)
 		progress(got, length, t0, true);
-	if (!o.quiet)
+	if (!o.quiet && !conn)
+		fprintf(stderr, "ktls-get: %d, %llu bytes in %.3f s: %.1f MB/s; "
+			"plain TCP, no TLS\n", status, got, t1 - t0,
+			t1 > t0 ? (double)got / (t1 - t0) / 1e6 : 0.0);
+	if (!o.quiet && conn)
 		fprintf(stderr, "ktls-get: %d, %llu bytes in %.3f s: %.1f MB/s; "
 			"%s %s, tx=%s rx=%s\n", status, got, t1 - t0,
 			t1 > t0 ? (double)got / (t1 - t0) / 1e6 : 0.0,
@@ -279,7 +303,7 @@ int main(int argc, char **argv)
 			"software",
 			ktls_conn_offloaded(conn, KTLS_DIR_RX) ? "kernel" :
 			"software");
-	if (ktls_close(conn) < 0 && !o.quiet)
+	if (conn && ktls_close(conn) < 0 && !o.quiet)
 		fprintf(stderr, "ktls-get: close_notify not sent: %s\n",
 			ktls_conn_errstr(conn));
 	ktls_conn_free(conn);

@@ -89,6 +89,7 @@ struct server {
 	struct conn *conns;
 	unsigned int n_conns, max_conns, daemon_threads;
 	bool stopping, listening, quiet, daemon;
+	bool plain_sendfile;		/* bodies by sendfile(2), not the ring */
 };
 
 static void usage(FILE *out)
@@ -101,6 +102,8 @@ static void usage(FILE *out)
 		"  --bind ADDR       listen on ADDR (default 127.0.0.1)\n"
 		"  --max-conns N     connections at once (default 1024)\n"
 		"  --ready-file F    write the port to F once listening\n"
+		"  --plain-sendfile  send bodies with sendfile(2), not io_uring"
+		"\n                    (for comparisons: one body at a time)\n"
 		TOOL_OPTS_HELP
 		"  -h, --help        print this help and exit\n"
 		"  -V, --version     print the version and exit\n"
@@ -587,6 +590,36 @@ static void request_done(struct server *s, struct conn *c)
 		want_head(s, c);
 }
 
+/*
+ * --plain-sendfile, for comparison in benchmarks: the body with
+ * ktls_sendfile() (sendfile(2) on the kTLS socket), waiting in poll while
+ * the socket is full.  The loop serves nobody else meanwhile.
+ */
+static void send_body_plain(struct server *s, struct conn *c)
+{
+	off_t off = c->body_off;
+	size_t left = c->body_len;
+
+	while (left) {
+		struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
+		ssize_t n = ktls_sendfile(c->tls, c->file, &off, left);
+
+		if (n == -EAGAIN) {
+			if (poll(&pfd, 1, IDLE_SECONDS * 1000) > 0)
+				continue;
+			n = -ETIMEDOUT;
+		}
+		if (n <= 0) {
+			access_log(s, c);
+			conn_end(s, c);
+			return;
+		}
+		c->sent += (unsigned long long)n;
+		left -= (size_t)n;
+	}
+	request_done(s, c);
+}
+
 static void on_event(struct server *s, const struct ktls_ring_event *ev)
 {
 	struct conn *c = ev->tag;
@@ -609,6 +642,10 @@ static void on_event(struct server *s, const struct ktls_ring_event *ev)
 	case KTLS_RING_SEND:
 		if (ev->res != (ssize_t)c->out_len) {
 			conn_end(s, c);
+			return;
+		}
+		if (c->body_len && s->plain_sendfile) {
+			send_body_plain(s, c);
 			return;
 		}
 		if (c->body_len) {
@@ -851,13 +888,14 @@ static int listen_on(const char *addr, const char *port_s, int *port)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = 512, OPT_BIND, OPT_MAX_CONNS, OPT_READY };
+	enum { OPT_ROOT = 512, OPT_BIND, OPT_MAX_CONNS, OPT_READY, OPT_PLAIN };
 	static const struct option opts[] = {
 		TOOL_LONG_OPTS,
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "bind", required_argument, NULL, OPT_BIND },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "ready-file", required_argument, NULL, OPT_READY },
+		{ "plain-sendfile", no_argument, NULL, OPT_PLAIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -886,6 +924,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_READY:
 			ready = optarg;
+			break;
+		case OPT_PLAIN:
+			s.plain_sendfile = true;
 			break;
 		case 'h':
 			usage(stdout);
