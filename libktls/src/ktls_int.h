@@ -324,6 +324,8 @@ KTLS_MUST_CHECK int ktls_key_update_received(struct ktls_conn *conn,
 /* record.c, for ring.c */
 KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
+struct msghdr;
+uint8_t ktls_record_type(struct msghdr *msg);
 KTLS_MUST_CHECK ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst,
 				       ssize_t n, uint8_t type, bool *more);
 KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);

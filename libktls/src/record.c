@@ -338,6 +338,18 @@ ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 	return ret == 0 ? -EPIPE : ret;
 }
 
+/* The content type a kTLS recvmsg() reported (application data if none). */
+uint8_t ktls_record_type(struct msghdr *msg)
+{
+	struct cmsghdr *cmsg;
+
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg))
+		if (cmsg->cmsg_level == SOL_TLS &&
+		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
+			return *(unsigned char *)CMSG_DATA(cmsg);
+	return KTLS_CT_APPDATA;
+}
+
 /* recvmsg() on a kTLS RX socket: the plaintext of one record at most,
  * with its content type. */
 static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
@@ -350,17 +362,12 @@ static ssize_t recv_record(int fd, void *buf, size_t len, uint8_t *type)
 		.msg_control = cbuf,
 		.msg_controllen = sizeof(cbuf),
 	};
-	struct cmsghdr *cmsg;
 	ssize_t n;
 
 	n = recvmsg(fd, &msg, 0);
 	if (n < 0)
 		return -errno;
-	*type = KTLS_CT_APPDATA;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_TLS &&
-		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
-			*type = *(unsigned char *)CMSG_DATA(cmsg);
+	*type = ktls_record_type(&msg);
 	return n;
 }
 

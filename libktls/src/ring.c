@@ -25,16 +25,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <linux/tls.h>
 #include <liburing.h>
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
 #include "ktls_int.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 #define RING_PIPE_SIZE (1 << 20)	/* asked for; the kernel may give less */
 #define RING_PIPES_KEPT 8
@@ -459,20 +454,13 @@ static void complete(struct ktls_ring *r, struct ring_op *op, int res)
 		op->in_pipe = (size_t)res;
 		start_stage(r, op, ST_PIPE_TO_SOCK);
 		return;
-	case ST_RECV: {
-		uint8_t type = KTLS_CT_APPDATA;
-		struct cmsghdr *cmsg;
-
+	case ST_RECV:
 		if (res < 0) {
 			finish(r, op, ktls_io_errno(c, -res));
 			return;
 		}
-		for (cmsg = CMSG_FIRSTHDR(&op->msg); cmsg;
-		     cmsg = CMSG_NXTHDR(&op->msg, cmsg))
-			if (cmsg->cmsg_level == SOL_TLS &&
-			    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
-				type = *(unsigned char *)CMSG_DATA(cmsg);
-		n = ktls_record_in(c, op->iov.iov_base, res, type, &more);
+		n = ktls_record_in(c, op->iov.iov_base, res,
+				   ktls_record_type(&op->msg), &more);
 		if (more) {
 			start_stage(r, op, ST_RECV);
 			return;
@@ -485,7 +473,6 @@ static void complete(struct ktls_ring *r, struct ring_op *op, int res)
 		}
 		finish(r, op, n);
 		return;
-	}
 	default:
 		finish(r, op, -EINVAL);
 		return;
