@@ -27,6 +27,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 B ?= build
 CC ?= cc
+OBJCOPY ?= objcopy
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wpointer-arith
@@ -39,9 +40,37 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# wolfSSL: by default the project's own build (wolfssl/build: Debian's
+# source, configured for libktls, cached), linked statically into
+# libktls.so with its symbols hidden, so an installed libktls needs no
+# wolfSSL beside it.  WOLFSSL=system builds against Debian's libwolfssl-dev
+# instead, which loses what README.md lists.
+WOLFSSL ?= project
+ifeq ($(WOLFSSL),system)
 PKGS := libnl-genl-3.0 liburing wolfssl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WOLF_ID := system
+else ifeq ($(WOLFSSL),project)
+PKGS := libnl-genl-3.0 liburing
+WOLF_PREFIX := $(shell wolfssl/build --prefix)
+WOLF_STAMP := $(WOLF_PREFIX)/.complete
+WOLF_ID := $(WOLF_PREFIX)
+CPPFLAGS += -DKTLS_WOLFSSL_PROJECT
+else
+$(error WOLFSSL is 'project' (the default) or 'system', not '$(WOLFSSL)')
+endif
+PKG_CFLAGS := $(if $(WOLF_PREFIX),-I$(WOLF_PREFIX)/include) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(if $(WOLF_PREFIX),$(WOLF_PREFIX)/lib/libwolfssl.a -lm) \
+	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifdef WOLF_STAMP
+$(WOLF_STAMP):
+	@wolfssl/build > /dev/null
+endif
+# Every object depends on which wolfSSL it was built against: the file
+# changes when the choice does, so a switch rebuilds everything.
+WOLF_FLAVOR := $(B)/.wolfssl
+$(shell mkdir -p $(B) && { test "$$(cat $(WOLF_FLAVOR) 2>/dev/null)" = \
+	"$(WOLF_ID)" || echo "$(WOLF_ID)" > $(WOLF_FLAVOR); })
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 # handshaked alone parses an INI file.
 HSD_PKG_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
@@ -92,28 +121,42 @@ all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
 
 lib: $(LIB_SO) $(B)/lib/libktls.a $(B)/lib/libktls.pc
 
-$(B)/obj/pic/%.o: %.c
+$(B)/obj/pic/%.o: %.c $(WOLF_FLAVOR) | $(WOLF_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden \
 		-c -o $@ $<
 
-$(B)/obj/static/%.o: %.c
+$(B)/obj/static/%.o: %.c $(WOLF_FLAVOR) | $(WOLF_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB_SO): $(LIB_PIC_OBJS) libktls/libktls.map
 	@mkdir -p $(@D)
 	$(CC) -shared -o $@ $(LIB_PIC_OBJS) $(LDFLAGS) \
-		-Wl,-soname,libktls.so.$(SOVERSION) \
+		-Wl,-soname,libktls.so.$(SOVERSION) -Wl,--exclude-libs,ALL \
 		-Wl,--version-script=libktls/libktls.map -Wl,-z,defs \
 		-Wl,-z,relro -Wl,-z,now $(PKG_LIBS)
 	ln -sf libktls.so.$(VERSION) $(B)/lib/libktls.so.$(SOVERSION)
 	ln -sf libktls.so.$(SOVERSION) $(B)/lib/libktls.so
 
+# With the project's wolfSSL, the archive is one relocatable object that
+# holds the wolfSSL code libktls uses, with only ktls_* left global, so a
+# static link needs no wolfSSL either and cannot clash with another one.
+ifdef WOLF_PREFIX
+$(B)/lib/libktls.a: $(LIB_OBJS) $(WOLF_STAMP)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(LD) -r -o $(B)/obj/libktls-whole.o $(LIB_OBJS) \
+		$(WOLF_PREFIX)/lib/libwolfssl.a
+	$(OBJCOPY) --wildcard --keep-global-symbol='ktls_*' \
+		$(B)/obj/libktls-whole.o
+	$(AR) rcs $@ $(B)/obj/libktls-whole.o
+else
 $(B)/lib/libktls.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
+endif
 
 # The .pc file names the install paths, so install writes its own copy.
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -197,7 +240,7 @@ $(B)/bin/handshakectl: $(B)/obj/static/handshaked/ctl/handshakectl.o \
 	$(CC) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS)
 
 # Unit tests link the static objects, so they can reach internal functions.
-$(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS)
+$(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
 	@mkdir -p $(@D) $(B)/obj/tests
 	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests -Ihandshaked $(ALL_CFLAGS) \
 		-MF $(B)/obj/tests/test_$*.d -MT $@ -o $@ $< \

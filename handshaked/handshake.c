@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/wolfcrypt/ecc.h>
 
 #include "handshaked.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/wolfcrypt/hmac.h>
 
 #include "handshaked.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/sha256.h>

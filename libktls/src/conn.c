@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>

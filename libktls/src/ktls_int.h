@@ -86,6 +86,15 @@ struct ktls_cipher_desc {
 #define KTLS_CT_HANDSHAKE 22
 #define KTLS_CT_APPDATA 23
 
+/* The alerts libktls itself sends (RFC 8446 6.2). */
+#define KTLS_ALERT_CLOSE_NOTIFY 0
+#define KTLS_ALERT_UNEXPECTED_MESSAGE 10
+#define KTLS_ALERT_BAD_RECORD_MAC 20
+#define KTLS_ALERT_RECORD_OVERFLOW 22
+#define KTLS_ALERT_DECODE_ERROR 50
+#define KTLS_ALERT_PROTOCOL_VERSION 70
+#define KTLS_ALERT_INTERNAL_ERROR 80
+
 /*
  * Options a context holds as defaults and a connection copies, then may
  * override (enum ktls_opt plus the cipher and ALPN lists).
@@ -316,6 +325,7 @@ KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_install(struct ktls_conn *conn, enum ktls_dir dir);
 KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
 				   size_t len);
+KTLS_MUST_CHECK int ktls_send_alert(int fd, uint8_t desc);
 
 /* rekey.c */
 bool ktls_kernel_can_rekey(void);

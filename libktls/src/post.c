@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 
@@ -606,6 +606,16 @@ int ktls_send_ctrl(int fd, uint8_t type, const void *data, size_t len)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
+/* An alert through the kernel (TX offloaded): close_notify is a warning,
+ * every other alert we send is fatal (RFC 8446 6, RFC 5246 7.2). */
+int ktls_send_alert(int fd, uint8_t desc)
+{
+	const uint8_t alert[2] = { desc == KTLS_ALERT_CLOSE_NOTIFY ? 1 : 2,
+				   desc };
+
+	return ktls_send_ctrl(fd, KTLS_CT_ALERT, alert, sizeof(alert));
+}
+
 int ktls_close(struct ktls_conn *conn)
 {
 	int ret = ktls_check_open(conn);
@@ -615,10 +625,7 @@ int ktls_close(struct ktls_conn *conn)
 	if (conn->sent_close)
 		return 0;
 	if (conn->tx_offloaded) {
-		static const uint8_t close_notify[2] = { 1, 0 };
-
-		ret = ktls_send_ctrl(conn->fd, KTLS_CT_ALERT, close_notify,
-				     sizeof(close_notify));
+		ret = ktls_send_alert(conn->fd, KTLS_ALERT_CLOSE_NOTIFY);
 		if (ret < 0) {
 			conn->events = POLLOUT;
 			return ktls_io_errno(conn, -ret);

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 
 #include "ktls_int.h"

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include <liburing.h>
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 
 #include "ktls_int.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 
 #include "ktls_int.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
 

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <wolfssl/options.h>
+#include "ktls_wolf.h"
 #include <wolfssl/version.h>
 
 #include "helpers.h"
