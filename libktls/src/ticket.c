@@ -9,7 +9,8 @@
  * key's name and a random nonce go in clear and are bound in as
  * associated data, the 16-byte tag fills the first half of the MAC field
  * and zeros the rest.  The first key seals; any key opens, and a ticket
- * opened with an older key resumes and is replaced by a new one.
+ * opened with an older key resumes and is replaced by a new one (in TLS
+ * 1.2 because we ask for it; in TLS 1.3 every handshake ends with one).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -76,7 +77,6 @@ static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
 	struct ktls_ticket_key k;
 	int idx, ret;
 
-	(void)ssl;
 	if (in_len < 0)
 		return WOLFSSL_TICKET_RET_FATAL;
 	if (enc) {
@@ -112,7 +112,17 @@ static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
 	if (ret != 0)
 		return WOLFSSL_TICKET_RET_REJECT;
 	*out_len = in_len;
-	return idx == 0 ? WOLFSSL_TICKET_RET_OK : WOLFSSL_TICKET_RET_CREATE;
+	/*
+	 * RET_CREATE (resume, and send a ticket under the first key) is for
+	 * TLS 1.2 only.  A TLS 1.3 server sends a new ticket after every
+	 * handshake anyway, and wolfSSL 5.7 resumes a TLS 1.3 ticket only
+	 * on RET_OK: it takes RET_CREATE as a PSK to skip, a full handshake
+	 * (5.5 happened to turn it into RET_OK).  wolfSSL's own
+	 * OpenSSL-style ticket callback answers the same way.
+	 */
+	if (idx == 0 || wolfSSL_version(ssl) == TLS1_3_VERSION)
+		return WOLFSSL_TICKET_RET_OK;
+	return WOLFSSL_TICKET_RET_CREATE;
 }
 
 int ktls_ctx_set_ticket_keys(struct ktls_ctx *ctx,
