@@ -304,8 +304,11 @@ test-kernels: test-build
 	@tests/vm/test-kernels
 
 # Static analysis: cppcheck over every C file of ours but the module's.
+# It reads them without wolfSSL's options.h, so ktls_wolf.h's checks of
+# those options would all fire.
 lint:
 	cppcheck -q --error-exitcode=1 --enable=warning,portability,performance \
+		--suppress='preprocessorErrorDirective:libktls/src/ktls_wolf.h' \
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
 		libktls/src libktls/tools handshaked bench tests/unit \

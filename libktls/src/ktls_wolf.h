@@ -32,6 +32,11 @@
 #ifndef HAVE_EX_DATA
 #error "wolfSSL without HAVE_EX_DATA: no verify callback context"
 #endif
+/* The recv callback makes wolfSSL answer oversized records with
+ * record_overflow; only this option makes wolfSSL send that alert. */
+#ifndef HAVE_MAX_FRAGMENT
+#error "wolfSSL without HAVE_MAX_FRAGMENT: no record_overflow for oversized records"
+#endif
 #if !defined(HAVE_AESGCM) || !defined(HAVE_CHACHA) || !defined(HAVE_POLY1305)
 #error "wolfSSL without AES-GCM or ChaCha20-Poly1305"
 #endif
@@ -41,9 +46,6 @@
 #ifndef WOLFSSL_TLS13_MIDDLEBOX_COMPAT
 #error "wolfSSL without WOLFSSL_TLS13_MIDDLEBOX_COMPAT: no dummy ChangeCipherSpec (RFC 8446 D.4)"
 #endif
-#ifndef HAVE_MAX_FRAGMENT
-#error "wolfSSL without HAVE_MAX_FRAGMENT: no record_overflow for oversized records"
-#endif
 #ifndef HAVE_SECRET_CALLBACK
 #error "wolfSSL without HAVE_SECRET_CALLBACK: no TLS 1.3 traffic secrets"
 #endif
@@ -52,6 +54,9 @@
 #endif
 #if !defined(WOLFSSL_SP_X86_64_ASM) || !defined(HAVE_CURVE25519)
 #error "wolfSSL without SP-math assembly or X25519: slow handshakes"
+#endif
+#ifndef WOLFSSL_VALIDATE_ECC_IMPORT
+#error "wolfSSL without WOLFSSL_VALIDATE_ECC_IMPORT: off-curve key shares pass"
 #endif
 #if defined(WOLFSSL_ALLOW_TLSV10) || !defined(NO_OLD_TLS)
 #error "wolfSSL with TLS 1.0/1.1 compiled in: the project's build leaves them out"
