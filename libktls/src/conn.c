@@ -713,9 +713,26 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 		return -ECONNRESET;
 	}
 	if (conn->io_err) {
-		ktls_set_err(conn->err, "socket error during the handshake: %s",
-			     ktls_strerror(conn->io_err));
+		/* The recv callback said why (an SSL 2.0 hello). */
+		if (!conn->err[0])
+			ktls_set_err(conn->err, "socket error during the "
+				     "handshake: %s",
+				     ktls_strerror(conn->io_err));
 		return conn->io_err;
+	}
+	/*
+	 * A key share that is not a point of its group (RFC 8446 4.2.8.2,
+	 * RFC 8422 5.11) gets illegal_parameter; wolfSSL sends nothing.  No
+	 * key is agreed yet on either side, so the alert is plaintext.
+	 */
+	if (err == ECC_PEERKEY_ERROR || err == ECC_OUT_OF_RANGE_E ||
+	    err == ECC_INF_E) {
+		static const uint8_t alert[] = {
+			KTLS_CT_ALERT, 3, 3, 0, 2, 2,
+			KTLS_ALERT_ILLEGAL_PARAMETER
+		};
+
+		(void)!send(conn->fd, alert, sizeof(alert), MSG_NOSIGNAL);
 	}
 	wolfSSL_ERR_error_string_n((unsigned long)err, buf, sizeof(buf));
 	ktls_set_err(conn->err, "handshake failed: %s (wolfSSL error %d)",

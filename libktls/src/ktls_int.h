@@ -82,6 +82,7 @@ struct ktls_cipher_desc {
 #define KTLS_ERRSTR_SIZE 256
 
 /* TLS content types. */
+#define KTLS_CT_CCS 20
 #define KTLS_CT_ALERT 21
 #define KTLS_CT_HANDSHAKE 22
 #define KTLS_CT_APPDATA 23
@@ -91,6 +92,7 @@ struct ktls_cipher_desc {
 #define KTLS_ALERT_UNEXPECTED_MESSAGE 10
 #define KTLS_ALERT_BAD_RECORD_MAC 20
 #define KTLS_ALERT_RECORD_OVERFLOW 22
+#define KTLS_ALERT_ILLEGAL_PARAMETER 47
 #define KTLS_ALERT_DECODE_ERROR 50
 #define KTLS_ALERT_PROTOCOL_VERSION 70
 #define KTLS_ALERT_INTERNAL_ERROR 80
@@ -211,10 +213,15 @@ struct ktls_conn {
 	size_t feed_len;
 	size_t feed_off;
 
-	/* What the recv callback has read of the current record. */
+	/* What the recv callback has read of the current record, and
+	 * handed to wolfSSL of its header. */
 	uint8_t rec_hdr[KTLS_RECORD_HDR];
 	size_t rec_hdr_have;
+	size_t rec_hdr_given;
 	size_t rec_body_left;
+	bool rec_seen;			/* a record header came in */
+	bool rec_ccs_seen;		/* the peer's ChangeCipherSpec came */
+	bool alert_sent;		/* we sent a fatal alert */
 
 	/* Negotiated. */
 	uint16_t version;
@@ -334,6 +341,7 @@ KTLS_MUST_CHECK int ktls_key_update_received(struct ktls_conn *conn,
 /* record.c, for ring.c */
 KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
+KTLS_MUST_CHECK int ktls_rx_errno(struct ktls_conn *conn, int err);
 struct msghdr;
 uint8_t ktls_record_type(struct msghdr *msg);
 KTLS_MUST_CHECK ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst,

@@ -19,11 +19,76 @@
 
 #include "ktls_int.h"
 
+/* What the recv callback tells wolfSSL when recv() returned @n <= 0. */
+static int io_recv_failed(struct ktls_conn *conn, ssize_t n)
+{
+	if (n == 0) {
+		conn->io_eof = true;
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	}
+	switch (errno) {
+	case EAGAIN:
+		conn->events = POLLIN;
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	case EINTR:
+		return WOLFSSL_CBIO_ERR_ISR;
+	case ECONNRESET:
+		conn->io_err = -ECONNRESET;
+		return WOLFSSL_CBIO_ERR_CONN_RST;
+	default:
+		conn->io_err = -errno;
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	}
+}
+
+/* The plaintext alert a server answers an SSL 2.0 ClientHello with. */
+static const uint8_t sslv2_alert[] = {
+	KTLS_CT_ALERT, 3, 3, 0, 2, 2, KTLS_ALERT_PROTOCOL_VERSION
+};
+
+/*
+ * Check a whole record header before wolfSSL sees it.  Records longer than
+ * the RFCs allow (RFC 8446 5.1 and 5.2; every suite we allow is an AEAD,
+ * so a TLS 1.2 record is never longer than a TLS 1.3 one) get their length
+ * raised past what any wolfSSL build takes: wolfSSL then answers with its
+ * own record_overflow alert, encrypted when it should be, whatever its
+ * build's own (looser) limit.  A plaintext record may carry at most 2^14
+ * bytes: until the peer's ChangeCipherSpec, only application data records
+ * are encrypted.  An SSL 2.0 ClientHello (RFC 5246 E.2, RFC 8446 D.5) gets
+ * protocol_version here: wolfSSL would read it as a 5-byte header and wait
+ * for a body that never comes.
+ */
+static int check_header(struct ktls_conn *conn)
+{
+	const uint8_t *h = conn->rec_hdr;
+	size_t len = (size_t)h[3] << 8 | h[4];
+	size_t limit = KTLS_MAX_PLAINTEXT;
+
+	if (conn->role == KTLS_ROLE_SERVER && !conn->rec_seen &&
+	    (h[0] & 0x80) && h[2] == 1) {
+		(void)!send(conn->fd, sslv2_alert, sizeof(sslv2_alert),
+			    MSG_NOSIGNAL);
+		ktls_set_err(conn->err, "the peer sent an SSL 2.0 "
+			     "ClientHello; SSL 2.0 is refused");
+		conn->io_err = -EPROTO;
+		return -EPROTO;
+	}
+	conn->rec_seen = true;
+	if (h[0] == KTLS_CT_CCS)
+		conn->rec_ccs_seen = true;
+	if (h[0] == KTLS_CT_APPDATA || conn->rec_ccs_seen)
+		limit = KTLS_MAX_PLAINTEXT + 256;
+	if (len > limit)
+		conn->rec_hdr[3] = conn->rec_hdr[4] = 0xff;
+	conn->rec_body_left = len;
+	return 0;
+}
+
 /*
  * wolfSSL's recv callback.  It never reads past the end of the record
- * wolfSSL is reading: first the 5-byte header, then exactly the body the
- * header announced.  So when the handshake ends, every byte the peer sent
- * after it is still in the socket for the kernel to decrypt.
+ * wolfSSL is reading: first the 5-byte header, whole, then exactly the
+ * body the header announced.  So when the handshake ends, every byte the
+ * peer sent after it is still in the socket for the kernel to decrypt.
  */
 int ktls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 {
@@ -44,45 +109,34 @@ int ktls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		conn->feed_off += want;
 		return (int)want;
 	}
-	if (conn->rec_hdr_have < KTLS_RECORD_HDR)
-		want = KTLS_RECORD_HDR - conn->rec_hdr_have;
-	else
-		want = conn->rec_body_left;
-	if (want > (size_t)sz)
-		want = (size_t)sz;
-
-	n = recv(conn->fd, buf, want, 0);
-	if (n < 0) {
-		switch (errno) {
-		case EAGAIN:
-			conn->events = POLLIN;
-			return WOLFSSL_CBIO_ERR_WANT_READ;
-		case EINTR:
-			return WOLFSSL_CBIO_ERR_ISR;
-		case ECONNRESET:
-			conn->io_err = -ECONNRESET;
-			return WOLFSSL_CBIO_ERR_CONN_RST;
-		default:
-			conn->io_err = -errno;
-			return WOLFSSL_CBIO_ERR_GENERAL;
-		}
-	}
-	if (n == 0) {
-		conn->io_eof = true;
-		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
-	}
-
-	if (conn->rec_hdr_have < KTLS_RECORD_HDR) {
-		memcpy(conn->rec_hdr + conn->rec_hdr_have, buf, (size_t)n);
+	while (conn->rec_hdr_have < KTLS_RECORD_HDR) {
+		n = recv(conn->fd, conn->rec_hdr + conn->rec_hdr_have,
+			 KTLS_RECORD_HDR - conn->rec_hdr_have, 0);
+		if (n <= 0)
+			return io_recv_failed(conn, n);
 		conn->rec_hdr_have += (size_t)n;
-		if (conn->rec_hdr_have == KTLS_RECORD_HDR)
-			conn->rec_body_left = (size_t)conn->rec_hdr[3] << 8 |
-					      conn->rec_hdr[4];
+		if (conn->rec_hdr_have == KTLS_RECORD_HDR &&
+		    check_header(conn) < 0)
+			return WOLFSSL_CBIO_ERR_GENERAL;
+	}
+	if (conn->rec_hdr_given < KTLS_RECORD_HDR) {
+		want = KTLS_RECORD_HDR - conn->rec_hdr_given;
+		if (want > (size_t)sz)
+			want = (size_t)sz;
+		memcpy(buf, conn->rec_hdr + conn->rec_hdr_given, want);
+		conn->rec_hdr_given += want;
+		n = (ssize_t)want;
 	} else {
+		want = conn->rec_body_left;
+		if (want > (size_t)sz)
+			want = (size_t)sz;
+		n = recv(conn->fd, buf, want, 0);
+		if (n <= 0)
+			return io_recv_failed(conn, n);
 		conn->rec_body_left -= (size_t)n;
 	}
-	if (conn->rec_hdr_have == KTLS_RECORD_HDR && !conn->rec_body_left)
-		conn->rec_hdr_have = 0;
+	if (conn->rec_hdr_given == KTLS_RECORD_HDR && !conn->rec_body_left)
+		conn->rec_hdr_have = conn->rec_hdr_given = 0;
 	return (int)n;
 }
 
@@ -263,6 +317,52 @@ int ktls_io_errno(struct ktls_conn *conn, int err)
 	}
 }
 
+/*
+ * The connection ends on an error in what the peer sent: tell the peer with
+ * the alert RFC 8446 6.2 names, once, through the kernel (in software
+ * wolfSSL sends its own).  A record the kernel could not decrypt left its
+ * error on the socket (sk_err), and kTLS refuses every send while it is
+ * there: reading SO_ERROR clears it.  Returns @err, which ends the
+ * connection for every later call.
+ */
+static int fatal(struct ktls_conn *conn, uint8_t desc, int err)
+{
+	socklen_t len = sizeof(int);
+	int sk_err;
+
+	conn->fatal = err;
+	if (!conn->tx_offloaded || conn->sent_close || conn->alert_sent)
+		return err;
+	conn->alert_sent = true;
+	(void)getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &sk_err, &len);
+	(void)!ktls_send_alert(conn->fd, desc);
+	return err;
+}
+
+/*
+ * A receive with RX in the kernel failed with @err (positive errno): the
+ * kernel refused a record (EBADMSG: it failed authentication; EMSGSIZE:
+ * longer than the RFC allows; EINVAL: a malformed header), or the socket
+ * failed.
+ */
+int ktls_rx_errno(struct ktls_conn *conn, int err)
+{
+	int ret = ktls_io_errno(conn, err);
+
+	switch (err) {
+	case EBADMSG:
+		return fatal(conn, KTLS_ALERT_BAD_RECORD_MAC, ret);
+	case EMSGSIZE:
+		ktls_set_err(conn->err, "a record longer than TLS allows");
+		return fatal(conn, KTLS_ALERT_RECORD_OVERFLOW, ret);
+	case EINVAL:
+		ktls_set_err(conn->err, "a malformed record header");
+		return fatal(conn, KTLS_ALERT_DECODE_ERROR, -EPROTO);
+	default:
+		return ret;
+	}
+}
+
 int ktls_check_open(struct ktls_conn *conn)
 {
 	if (!conn)
@@ -392,20 +492,40 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
 		case 4:		/* new_session_ticket */
 			tickets = true;
 			break;
-		case 24:	/* key_update */
+		case 24:	/* key_update (RFC 8446 4.6.3) */
+			if (mlen != 1 || len != 5) {
+				ktls_set_err(conn->err, "a malformed "
+					     "KeyUpdate");
+				return fatal(conn, KTLS_ALERT_DECODE_ERROR,
+					     -EPROTO);
+			}
+			if (p[4] > 1) {
+				ktls_set_err(conn->err, "a KeyUpdate with "
+					     "request_update %u", p[4]);
+				return fatal(conn,
+					     KTLS_ALERT_ILLEGAL_PARAMETER,
+					     -EPROTO);
+			}
 			return ktls_key_update_received(conn, rec, rec_len);
 		default:
 			ktls_set_err(conn->err, "unexpected handshake message "
 				     "%u after the handshake", p[0]);
-			return -EPROTO;
+			return fatal(conn, KTLS_ALERT_UNEXPECTED_MESSAGE,
+				     -EPROTO);
 		}
 		p += 4 + mlen;
 		len -= 4 + mlen;
 	}
+	/* A KeyUpdate may not span records: the key changes after it (RFC
+	 * 8446 5.1).  A ticket that does is ours not to take. */
+	if (len && p[0] == 24) {
+		ktls_set_err(conn->err, "a KeyUpdate spans records");
+		return fatal(conn, KTLS_ALERT_UNEXPECTED_MESSAGE, -EPROTO);
+	}
 	if (len) {
 		ktls_set_err(conn->err, "a handshake message after the "
 			     "handshake spans records; not supported");
-		return -EPROTO;
+		return fatal(conn, KTLS_ALERT_INTERNAL_ERROR, -EPROTO);
 	}
 	return tickets ? ktls_post_handshake_feed(conn, rec, rec_len) : 0;
 }
@@ -446,7 +566,7 @@ static ssize_t recv_kernel(struct ktls_conn *conn, void *buf, size_t len)
 		n = recv_record(conn->fd, dst, room, &type);
 		if (n < 0) {
 			conn->events = POLLIN;
-			return ktls_io_errno(conn, (int)-n);
+			return ktls_rx_errno(conn, (int)-n);
 		}
 		n = ktls_record_in(conn, dst, n, type, &more);
 		if (more)
@@ -481,7 +601,7 @@ ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst, ssize_t n,
 	case KTLS_CT_ALERT:
 		if (n != 2) {
 			ktls_set_err(conn->err, "malformed alert");
-			return -EPROTO;
+			return fatal(conn, KTLS_ALERT_DECODE_ERROR, -EPROTO);
 		}
 		conn->alert = dst[1];
 		if (dst[1] == 0) {
@@ -499,7 +619,7 @@ ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst, ssize_t n,
 		return 0;
 	default:
 		ktls_set_err(conn->err, "unexpected record type %u", type);
-		return -EPROTO;
+		return fatal(conn, KTLS_ALERT_UNEXPECTED_MESSAGE, -EPROTO);
 	}
 }
 

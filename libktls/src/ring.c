@@ -456,7 +456,7 @@ static void complete(struct ktls_ring *r, struct ring_op *op, int res)
 		return;
 	case ST_RECV:
 		if (res < 0) {
-			finish(r, op, ktls_io_errno(c, -res));
+			finish(r, op, ktls_rx_errno(c, -res));
 			return;
 		}
 		n = ktls_record_in(c, op->iov.iov_base, res,
