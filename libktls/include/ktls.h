@@ -734,6 +734,23 @@ KTLS_MUST_CHECK ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd,
  */
 KTLS_MUST_CHECK int ktls_close(struct ktls_conn *conn);
 
+/**
+ * ktls_linger_close() - close a socket so that what was written last arrives
+ * @fd: a connected TCP socket (a connection's, after ktls_conn_free())
+ * @timeout_ms: how long to wait for the peer to end its stream; 0 only
+ *	discards what has already arrived and never waits
+ *
+ * close(2) on a socket with unread input makes the kernel answer with a
+ * reset, which can destroy the fatal alert or the close_notify just sent
+ * before the peer reads it.  This shuts down the write side, reads and
+ * discards the peer's input until the peer ends its stream, an error, or
+ * @timeout_ms, then closes @fd, which is closed on every path.  Servers
+ * call it in place of close(2); an event loop that must not wait passes 0.
+ *
+ * Return: 0; -EINVAL for a negative @fd; or the -errno of close(2).
+ */
+KTLS_MUST_CHECK int ktls_linger_close(int fd, unsigned int timeout_ms);
+
 /*
  * io_uring (liburing) on connections: many connections' bulk data in one
  * event loop, with no copy through user space when the kernel has the

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * sock.c - the socket calls kTLS is made of: a loopback TCP pair for
- * probing, attaching the "tls" ULP and installing keys.
+ * probing, attaching the "tls" ULP and installing keys; and a close that
+ * lets the last alert arrive.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ktls_int.h"
@@ -147,4 +150,37 @@ int ktls_sock_set_crypto(int fd, enum ktls_dir dir,
 out_wipe:
 	ktls_crypto_info_wipe(ci);
 	return ret;
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int ktls_linger_close(int fd, unsigned int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	char buf[4096];
+
+	if (fd < 0)
+		return -EINVAL;
+	(void)shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			continue;
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+		left = end - now_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) == 0)
+			break;
+	}
+	return close(fd) < 0 ? -errno : 0;
 }

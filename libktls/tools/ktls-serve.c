@@ -136,7 +136,9 @@ static void conn_free(struct server *s, struct conn *c)
 	if (c->file >= 0)
 		close(c->file);
 	ktls_conn_free(c->tls);
-	close(c->fd);
+	/* Discard unread input so that close() sends no reset over our last
+	 * alert; the loop serves others, so it does not wait for more. */
+	(void)!ktls_linger_close(c->fd, 0);
 	free(c);
 	s->n_conns--;
 	if (!s->listening && !s->stopping && s->n_conns < s->max_conns) {

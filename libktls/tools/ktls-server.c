@@ -25,6 +25,11 @@
 
 const char *tool_name = "ktls-server";
 
+/* The longest request head --www answers with its page. */
+#define REQ_MAX (64 * 1024)
+/* How long a closing connection waits for the client to end its stream. */
+#define LINGER_MS 2000
+
 enum mode { MODE_ECHO, MODE_WWW, MODE_FILE, MODE_OUT };
 
 struct server {
@@ -92,10 +97,18 @@ static int listen_on(const char *addr, const char *port, int *portp)
 	return fd;
 }
 
-/* Read an HTTP request head (up to 8 KiB), then answer with a page. */
+/*
+ * Read an HTTP request head, then answer with a page.  Heads up to
+ * REQ_MAX (64 KiB, what browsers and proxies send at most in practice) get
+ * the page; a longer one gets 431 rather than a silent close.
+ */
 static int serve_www(struct ktls_conn *conn, long long *in, long long *out)
 {
-	char req[8192], page[2048], line[512], body[1536];
+	static const char too_long[] =
+		"HTTP/1.0 431 Request Header Fields Too Large\r\n"
+		"Content-Length: 0\r\nConnection: close\r\n\r\n";
+	static char req[REQ_MAX];
+	char page[2048], line[512], body[1536];
 	size_t have = 0;
 	int n;
 
@@ -103,8 +116,13 @@ static int serve_www(struct ktls_conn *conn, long long *in, long long *out)
 	       !memmem(req, have, "\n\n", 2)) {
 		ssize_t r;
 
-		if (have == sizeof(req))
-			return -EMSGSIZE;
+		if (have == sizeof(req)) {
+			*in = (long long)have;
+			n = tool_send_all(conn, too_long, sizeof(too_long) - 1);
+			if (n == 0)
+				n = ktls_close(conn);
+			return n < 0 ? n : -EMSGSIZE;
+		}
 		r = ktls_recv(conn, req + have, sizeof(req) - have);
 		if (r < 0)
 			return (int)r;
@@ -251,7 +269,7 @@ int main(int argc, char **argv)
 	};
 	struct server s = { .bind = "127.0.0.1", .count = -1 };
 	struct ktls_ctx *ctx;
-	int c, lfd, port, failed = 0;
+	int c, lfd, port, ret, failed = 0;
 	long done = 0;
 
 	tool_opts_init(&s.o);
@@ -340,7 +358,9 @@ int main(int argc, char **argv)
 
 			if (pid == 0) {
 				close(lfd);
-				_exit(handle(&s, ctx, fd, &peer) < 0);
+				ret = handle(&s, ctx, fd, &peer);
+				(void)!ktls_linger_close(fd, LINGER_MS);
+				_exit(ret < 0);
 			}
 			if (pid < 0)
 				fprintf(stderr, "%s: fork: %s\n", tool_name,
@@ -350,7 +370,8 @@ int main(int argc, char **argv)
 		}
 		if (handle(&s, ctx, fd, &peer) < 0)
 			failed++;
-		close(fd);
+		/* Let a last alert reach the client before it sees a reset. */
+		(void)!ktls_linger_close(fd, LINGER_MS);
 	}
 	close(lfd);
 	ktls_ctx_free(ctx);

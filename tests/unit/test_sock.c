@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -313,6 +314,59 @@ static void test_sock_set_crypto_kernel_uses_every_field(void **state)
 	}
 }
 
+/*
+ * The peer's unread input makes close() send a reset, which destroys what
+ * we wrote last if it is still on its way; after ktls_linger_close() the
+ * peer reads it all, then end of stream, not ECONNRESET.  A plain close() is the sibling that
+ * shows the test can fail.
+ */
+static void closes_after_unread_input(bool linger)
+{
+	static const char last[] = "the last words";
+	char buf[64];
+	int fds[2];
+	ssize_t n;
+
+	assert_int_equal(ktls_tcp_pair(fds, NULL), 0);
+	assert_int_equal(send(fds[0], "unread", 6, 0), 6);
+	assert_int_equal(send(fds[1], last, sizeof(last), 0), sizeof(last));
+	usleep(50 * 1000);	/* the unread bytes are in fds[1]'s queue */
+	if (linger)
+		assert_int_equal(ktls_linger_close(fds[1], 1000), 0);
+	else
+		close(fds[1]);
+	/* Loopback delivers the bytes before the reset: what tells them
+	 * apart is how the stream ends. */
+	n = recv(fds[0], buf, sizeof(last), MSG_WAITALL);
+	assert_int_equal(n, sizeof(last));
+	assert_memory_equal(buf, last, sizeof(last));
+	n = recv(fds[0], buf, sizeof(buf), 0);
+	if (linger)
+		assert_int_equal(n, 0);
+	else
+		assert_true(n < 0 && errno == ECONNRESET);
+	close(fds[0]);
+}
+
+static void test_linger_close_delivers_the_last_bytes(void **state)
+{
+	(void)state;
+	closes_after_unread_input(true);
+}
+
+static void test_linger_close_plain_close_resets(void **state)
+{
+	(void)state;
+	closes_after_unread_input(false);
+}
+
+static void test_linger_close_rejects_bad_fd(void **state)
+{
+	(void)state;
+	assert_int_equal(ktls_linger_close(-1, 0), -EINVAL);
+	assert_int_equal(ktls_linger_close(INT_MAX, 0), -EBADF);
+}
+
 #define SOCK_TEST(f) cmocka_unit_test_teardown(f, disarm)
 
 int main(void)
@@ -326,6 +380,9 @@ int main(void)
 		SOCK_TEST(test_sock_set_crypto_wipes_on_failure),
 		SOCK_TEST(test_sock_set_crypto_rejects_unknown_dir),
 		SOCK_TEST(test_sock_set_crypto_kernel_uses_every_field),
+		SOCK_TEST(test_linger_close_delivers_the_last_bytes),
+		SOCK_TEST(test_linger_close_plain_close_resets),
+		SOCK_TEST(test_linger_close_rejects_bad_fd),
 	};
 
 	return cmocka_run_group_tests_name("sock", tests, NULL, NULL);
