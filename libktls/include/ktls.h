@@ -696,12 +696,16 @@ KTLS_MUST_CHECK ssize_t ktls_send(struct ktls_conn *conn, const void *buf,
  * reads as end of file, and other alerts end the connection.  A TLS 1.3
  * KeyUpdate renews the keys: in the kernel on Linux 6.14 and later;
  * before that it ends the connection with -EKEYEXPIRED (the kernel cannot
- * take new keys), never with garbled data.
+ * take new keys), never with garbled data.  A record the peer should not
+ * have sent ends the connection with the fatal alert the RFCs name (sent
+ * through the kernel when TX is there), and every later call returns the
+ * same error.
  *
  * Return: bytes received; 0 at the peer's close_notify; -EAGAIN;
  * -ECONNABORTED (alert, see ktls_conn_alert()); -ECONNRESET (the stream
  * ended without close_notify); -EKEYEXPIRED; -EBADMSG (a record failed
- * authentication).
+ * authentication); -EMSGSIZE (a record longer than TLS allows); -EPROTO
+ * (a record or message that does not belong).
  */
 KTLS_MUST_CHECK ssize_t ktls_recv(struct ktls_conn *conn, void *buf,
 				  size_t len);

@@ -16,6 +16,7 @@
 #include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include "ktls_int.h"
 
@@ -399,9 +400,19 @@ static int sw_error(struct ktls_conn *conn, int ret)
 	}
 	if (conn->io_err)
 		return conn->io_err;
-	if (err == VERIFY_MAC_ERROR || err == DECRYPT_ERROR) {
+	switch (err) {
+	case VERIFY_MAC_ERROR:
+	case DECRYPT_ERROR:
+	case AES_GCM_AUTH_E:
+	case AES_CCM_AUTH_E:
+	case MAC_CMP_FAILED_E:
 		ktls_set_err(conn->err, "a record failed authentication");
 		return -EBADMSG;
+	case LENGTH_ERROR:
+		ktls_set_err(conn->err, "a record longer than TLS allows");
+		return -EMSGSIZE;
+	default:
+		break;
 	}
 	ktls_set_err(conn->err, "wolfSSL error %d", err);
 	return -EPROTO;
