@@ -721,12 +721,15 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 		return conn->io_err;
 	}
 	/*
-	 * A key share that is not a point of its group (RFC 8446 4.2.8.2,
-	 * RFC 8422 5.11) gets illegal_parameter; wolfSSL sends nothing.  No
-	 * key is agreed yet on either side, so the alert is plaintext.
+	 * Failures wolfSSL sends no alert for, all before any key protects
+	 * what we send, so the alert is plaintext: a key share that is not a
+	 * point of its group (RFC 8446 4.2.8.2, RFC 8422 5.11), and a
+	 * ClientHello over wolfSSL's handshake message limit (about 18 KiB),
+	 * answered as OpenSSL answers an excessive message size.
 	 */
 	if (err == ECC_PEERKEY_ERROR || err == ECC_OUT_OF_RANGE_E ||
-	    err == ECC_INF_E) {
+	    err == ECC_INF_E ||
+	    (err == HANDSHAKE_SIZE_ERROR && !conn->sent_any)) {
 		static const uint8_t alert[] = {
 			KTLS_CT_ALERT, 3, 3, 0, 2, 2,
 			KTLS_ALERT_ILLEGAL_PARAMETER

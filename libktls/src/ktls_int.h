@@ -222,6 +222,7 @@ struct ktls_conn {
 	bool rec_seen;			/* a record header came in */
 	bool rec_ccs_seen;		/* the peer's ChangeCipherSpec came */
 	bool alert_sent;		/* we sent a fatal alert */
+	bool sent_any;			/* wolfSSL sent a byte on the socket */
 
 	/* Negotiated. */
 	uint16_t version;

@@ -162,6 +162,8 @@ int ktls_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	if (conn->tx_offloaded)
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	n = send(conn->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+	if (n > 0)
+		conn->sent_any = true;
 	if (n >= 0)
 		return (int)n;
 	switch (errno) {
