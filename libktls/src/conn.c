@@ -729,14 +729,8 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 	 */
 	if (err == ECC_PEERKEY_ERROR || err == ECC_OUT_OF_RANGE_E ||
 	    err == ECC_INF_E ||
-	    (err == HANDSHAKE_SIZE_ERROR && !conn->sent_any)) {
-		static const uint8_t alert[] = {
-			KTLS_CT_ALERT, 3, 3, 0, 2, 2,
-			KTLS_ALERT_ILLEGAL_PARAMETER
-		};
-
-		(void)!send(conn->fd, alert, sizeof(alert), MSG_NOSIGNAL);
-	}
+	    (err == HANDSHAKE_SIZE_ERROR && !conn->sent_any))
+		ktls_send_plain_alert(conn->fd, KTLS_ALERT_ILLEGAL_PARAMETER);
 	wolfSSL_ERR_error_string_n((unsigned long)err, buf, sizeof(buf));
 	ktls_set_err(conn->err, "handshake failed: %s (wolfSSL error %d)",
 		     buf, err);

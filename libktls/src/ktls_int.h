@@ -334,6 +334,7 @@ KTLS_MUST_CHECK int ktls_install(struct ktls_conn *conn, enum ktls_dir dir);
 KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
 				   size_t len);
 KTLS_MUST_CHECK int ktls_send_alert(int fd, uint8_t desc);
+void ktls_send_plain_alert(int fd, uint8_t desc);
 
 /* rekey.c */
 bool ktls_kernel_can_rekey(void);

@@ -42,10 +42,17 @@ static int io_recv_failed(struct ktls_conn *conn, ssize_t n)
 	}
 }
 
-/* The plaintext alert a server answers an SSL 2.0 ClientHello with. */
-static const uint8_t sslv2_alert[] = {
-	KTLS_CT_ALERT, 3, 3, 0, 2, 2, KTLS_ALERT_PROTOCOL_VERSION
-};
+/*
+ * A fatal alert in a plaintext record, written straight to the socket: for
+ * failures before any key protects what we send, where wolfSSL sends
+ * none.
+ */
+void ktls_send_plain_alert(int fd, uint8_t desc)
+{
+	const uint8_t rec[] = { KTLS_CT_ALERT, 3, 3, 0, 2, 2, desc };
+
+	(void)!send(fd, rec, sizeof(rec), MSG_NOSIGNAL);
+}
 
 /*
  * Check a whole record header before wolfSSL sees it.  Records longer than
@@ -67,8 +74,7 @@ static int check_header(struct ktls_conn *conn)
 
 	if (conn->role == KTLS_ROLE_SERVER && !conn->rec_seen &&
 	    (h[0] & 0x80) && h[2] == 1) {
-		(void)!send(conn->fd, sslv2_alert, sizeof(sslv2_alert),
-			    MSG_NOSIGNAL);
+		ktls_send_plain_alert(conn->fd, KTLS_ALERT_PROTOCOL_VERSION);
 		ktls_set_err(conn->err, "the peer sent an SSL 2.0 "
 			     "ClientHello; SSL 2.0 is refused");
 		conn->io_err = -EPROTO;
