@@ -107,13 +107,18 @@ HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
 	$(B)/obj/static/handshaked/config.o $(B)/obj/static/handshaked/log.o
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
+# The conformance tier's crafted-record client: OpenSSL is its crypto (a
+# test peer, never linked into the product).
+PROBE_SRCS := tests/conform/tls-probe.c tests/conform/probe-lib.c
+PROBE_BIN := $(B)/tests/tls-probe
+OPENSSL_LIBS := $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 
 # Libraries the programs link against the shared library through an
 # $ORIGIN rpath, so build/bin runs in place (and inside the VM).
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
-	test-kernels test-build deps unit lint bench-build bench-memory \
+	test-kernels test-build deps unit lint bench-build bench-memory conform \
 	bench-handshake bench bench-quick
 .DEFAULT_GOAL := all
 
@@ -253,6 +258,14 @@ $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
 
 unit: $(UNIT_BINS)
 
+conform: $(PROBE_BIN)
+
+# (two sources, one program: the dependencies are spelled out instead)
+$(PROBE_BIN): $(PROBE_SRCS) tests/conform/probe.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -o $@ \
+		$(PROBE_SRCS) $(LDFLAGS) $(OPENSSL_LIBS)
+
 # The kernel module is built against the headers of a VM kernel
 # (KERNEL=6.12 by default; 6.1 works too) unless KDIR names another tree.
 # Kbuild leaves its objects in kmod-glue/, so each build starts clean; the
@@ -281,7 +294,7 @@ deps:
 # What the tests run: the normal build with -Werror, the module, and an
 # ASan + UBSan build of the tools and unit tests in build/asan.
 test-build: deps
-	@$(MAKE) --no-print-directory WERROR=1 all unit kmod
+	@$(MAKE) --no-print-directory WERROR=1 all unit conform kmod
 	@$(MAKE) --no-print-directory WERROR=1 B=$(B)/asan SANITIZE=1 tools unit \
 		$(B)/asan/bin/handshaked
 
@@ -312,7 +325,7 @@ lint:
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
 		libktls/src libktls/tools handshaked bench tests/unit \
-		tests/helpers.c
+		tests/helpers.c tests/conform
 
 # --- install ----------------------------------------------------------------
 
