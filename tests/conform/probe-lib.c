@@ -179,6 +179,13 @@ void send_raw(struct conn *c, const void *data, size_t len)
 	}
 }
 
+void cork(struct conn *c, bool on)
+{
+	int v = on;
+
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &v, sizeof(v));
+}
+
 static void put_header(uint8_t *h, int type, unsigned int ver, size_t len)
 {
 	h[0] = (uint8_t)type;

@@ -106,6 +106,9 @@ void conn_close(struct conn *c);
 /* Write @len raw bytes.  A failed write (the server may already have
  * closed) is not an error here: what the server answered decides. */
 void send_raw(struct conn *c, const void *data, size_t len);
+/* TCP_CORK on or off: what is written while corked leaves in one segment
+ * when uncorked. */
+void cork(struct conn *c, bool on);
 /* One plaintext record with header version @ver. */
 void send_plain(struct conn *c, int type, unsigned int ver, const void *data,
 		size_t len);

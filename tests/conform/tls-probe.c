@@ -70,8 +70,10 @@ static struct conn *established(const struct opts *o, char *why)
 }
 
 /* More input behind the offending record, as a pipelining client would
- * send: a server that closes with it unread sends RST, which destroys the
- * alert it just wrote (RFC 8446 6.2 wants the alert delivered). */
+ * send, in the same TCP segment (cork() before the offending record): a
+ * server that closes with it unread sends RST, which can destroy the
+ * alert it just wrote; a server that closes with a linger (shutdown,
+ * drain, close) delivers it.  Uncorks. */
 static void trailer(struct conn *c)
 {
 	static const char get[] = "GET / HTTP/1.0\r\n\r\n";
@@ -83,6 +85,7 @@ static void trailer(struct conn *c)
 		rand_fill(junk, sizeof(junk));
 		send_plain(c, CT_HANDSHAKE, 0x0303, junk, sizeof(junk));
 	}
+	cork(c, false);
 }
 
 /* Observe the answer and require exactly one fatal alert among @want;
@@ -320,6 +323,7 @@ static bool p_one_alert_garbage(const struct opts *o, char *why, char *note)
 
 	if (!c)
 		return false;
+	cork(c, true);
 	send_plain(c, CT_HANDSHAKE, 0x0301, bad, sizeof(bad));
 	trailer(c);
 	return expect_alert(c, ALERTS(AL_DECODE_ERROR), why, note);
@@ -386,6 +390,7 @@ static bool p_overflow_plaintext(const struct opts *o, char *why, char *note)
 	if (!data)
 		exit(2);
 	memset(data, 'a', MAX_PLAIN + 1);
+	cork(c, true);
 	send_sealed(c, CT_APPDATA, data, MAX_PLAIN + 1);
 	free(data);
 	trailer(c);
@@ -525,6 +530,7 @@ static bool key_update_probe(const struct opts *o, const uint8_t *msg,
 
 	if (!c)
 		return false;
+	cork(c, true);
 	send_sealed(c, CT_HANDSHAKE, msg, len);
 	trailer(c);
 	return expect_alert(c, want, n, why, note);
@@ -671,6 +677,7 @@ static bool bad_mac_probe(const struct opts *o, long where, char *why,
 		rec[len - (size_t)(-where)] ^= 0x01;
 	else
 		rec[ct + (size_t)where] ^= 0x80;
+	cork(c, true);
 	send_raw(c, rec, len);
 	trailer(c);
 	return expect_alert(c, ALERTS(AL_BAD_RECORD_MAC), why, note);
@@ -695,6 +702,7 @@ static bool unexpected_probe(const struct opts *o, int type,
 
 	if (!c)
 		return false;
+	cork(c, true);
 	send_sealed(c, type, data, len);
 	trailer(c);
 	return expect_alert(c, ALERTS(AL_UNEXPECTED_MESSAGE), why, note);
