@@ -89,6 +89,7 @@ struct conn {
 	int version;		/* 12 or 13 */
 	const char *cipher;	/* AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305 */
 	int timeout_ms;
+	bool no_trailer;	/* send nothing behind an offending record */
 	struct prot tx, rx;
 	const EVP_MD *md;	/* the suite's hash (TLS 1.3 KeyUpdate) */
 	uint8_t tx_secret[64];	/* TLS 1.3 client application secret */

@@ -6,7 +6,7 @@
  * them, then a clean close (FIN, not RST, which would destroy the alert).
  *
  *   tls-probe [--version 1.2|1.3] [--cipher NAME] [--timeout MS]
- *             HOST PORT [PROBE...]
+ *             [--no-trailer] HOST PORT [PROBE...]
  *   tls-probe --list
  *
  * One line per probe: "ok - NAME", "FAIL - NAME: why" or "skip - NAME:
@@ -32,6 +32,7 @@ struct opts {
 	int version;
 	const char *cipher;
 	int timeout_ms;
+	bool no_trailer;
 };
 
 /* A probe returns true if the server answered as required; otherwise
@@ -52,6 +53,8 @@ static struct conn *dial(const struct opts *o, char *why)
 	if (!c)
 		snprintf(why, WHY, "cannot connect to %s:%s", o->host,
 			 o->port);
+	else
+		c->no_trailer = o->no_trailer;
 	return c;
 }
 
@@ -79,6 +82,10 @@ static void trailer(struct conn *c)
 	static const char get[] = "GET / HTTP/1.0\r\n\r\n";
 	uint8_t junk[16];
 
+	if (c->no_trailer) {
+		cork(c, false);
+		return;
+	}
 	if (c->tx.on) {
 		send_sealed(c, CT_APPDATA, get, sizeof(get) - 1);
 	} else {
@@ -156,6 +163,17 @@ static bool http_exchange(struct conn *c, size_t pad, char *why, char *note)
 }
 
 /* --- a. the dummy ChangeCipherSpec of RFC 8446 D.4 --------------------- */
+
+/*
+ * D.4 describes middlebox compatibility mode: a client in it sends a
+ * non-empty legacy_session_id, and "the server sends a dummy
+ * change_cipher_spec record immediately after its first handshake message.
+ * This may either be after a ServerHello or a HelloRetryRequest."  The
+ * text has no MUST of its own, but a client that asked for the mode relies
+ * on it, and tlsfuzzer (the suite behind issue 10) requires it whenever
+ * the session id is non-empty; so does this probe.  Without a session id
+ * either behaviour passes, and the note says which was seen.
+ */
 
 /* HelloRetryRequest's special ServerHello.random (RFC 8446 4.1.3). */
 static const uint8_t hrr_random[32] = {
@@ -850,6 +868,10 @@ static void usage(FILE *f)
 		"                      CHACHA20-POLY1305\n"
 		"  --timeout MS        how long to wait for each answer "
 		"(default 5000)\n"
+		"  --no-trailer        send no further record behind an "
+		"offending one\n"
+		"                      (tells a lost alert from a missing "
+		"one)\n"
 		"  --list              list the probes and exit\n");
 }
 
@@ -890,6 +912,7 @@ int main(int argc, char **argv)
 		{ "cipher", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "no-trailer", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -928,6 +951,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tls-probe: --timeout MS\n");
 				return 2;
 			}
+			break;
+		case 'n':
+			o.no_trailer = true;
 			break;
 		case 'l':
 			for (i = 0; i < N_PROBES; i++)
