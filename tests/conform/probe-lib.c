@@ -208,6 +208,13 @@ void send_plain(struct conn *c, int type, unsigned int ver, const void *data,
 	buf_free(&b);
 }
 
+bool readable(struct conn *c, int ms)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) > 0;
+}
+
 /* Read exactly @len bytes, waiting at most the connection's timeout for
  * each piece. */
 static int read_full(struct conn *c, uint8_t *p, size_t len)
@@ -661,6 +668,58 @@ bool x25519_public(uint8_t out[32])
 	return ok;
 }
 
+size_t group_public(uint16_t group, uint8_t out[133])
+{
+	const char *curve = group == GRP_SECP256R1 ? "P-256" :
+			    group == GRP_SECP384R1 ? "P-384" : NULL;
+	unsigned char *pub = NULL;
+	EVP_PKEY *k;
+	size_t n;
+
+	if (group == GRP_X25519)
+		return x25519_public(out) ? 32 : 0;
+	if (!curve)
+		return 0;
+	k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
+	n = k ? EVP_PKEY_get1_encoded_public_key(k, &pub) : 0;
+	if (n > 133)
+		n = 0;
+	if (n)
+		memcpy(out, pub, n);
+	OPENSSL_free(pub);
+	EVP_PKEY_free(k);
+	return n;
+}
+
+bool sh_extension(const uint8_t *msg, size_t len, unsigned int type,
+		  const uint8_t **data, size_t *dlen)
+{
+	/* type(1) length(3) version(2) random(32) session_id<0..32>
+	 * cipher_suite(2) compression(1) extensions<6..2^16-1> */
+	size_t at = 4 + 2 + 32, end;
+
+	if (len < at + 1 || len < at + 1 + msg[at] + 3 + 2)
+		return false;
+	at += 1 + msg[at] + 3;
+	end = at + 2 + ((size_t)msg[at] << 8 | msg[at + 1]);
+	if (end > len)
+		return false;
+	for (at += 2; at + 4 <= end;) {
+		unsigned int t = (unsigned int)(msg[at] << 8 | msg[at + 1]);
+		size_t n = (size_t)(msg[at + 2] << 8 | msg[at + 3]);
+
+		if (at + 4 + n > end)
+			return false;
+		if (t == type) {
+			*data = msg + at + 4;
+			*dlen = n;
+			return true;
+		}
+		at += 4 + n;
+	}
+	return false;
+}
+
 static void suites(struct buf *b, int version, const char *cipher)
 {
 	static const struct {
@@ -708,11 +767,11 @@ void client_hello(struct buf *msg, const struct hello *h, const char *cipher)
 	msg_at = vec_open(msg, 3);
 	buf_u16(msg, 0x0303);
 	rand_fill(random, sizeof(random));
-	buf_put(msg, random, sizeof(random));
+	buf_put(msg, h->random ? h->random : random, sizeof(random));
 	v = vec_open(msg, 1);
 	if (h->session_id) {
 		rand_fill(random, sizeof(random));
-		buf_put(msg, random, sizeof(random));
+		buf_put(msg, h->sid ? h->sid : random, sizeof(random));
 	}
 	vec_close(msg, v, 1);
 	suites(msg, h->version, cipher);
@@ -776,6 +835,13 @@ void client_hello(struct buf *msg, const struct hello *h, const char *cipher)
 			vec_close(msg, v, 2);
 			vec_close(msg, e, 2);
 		}
+	}
+	if (h->cookie) {
+		e = ext_open(msg, 44);	/* cookie, from the HRR */
+		v = vec_open(msg, 2);
+		buf_put(msg, h->cookie, h->cookie_len);
+		vec_close(msg, v, 2);
+		vec_close(msg, e, 2);
 	}
 	if (h->padding) {
 		e = ext_open(msg, 21);	/* padding (RFC 7685) */

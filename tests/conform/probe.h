@@ -127,6 +127,8 @@ enum {
 	RD_RECORD = 1, RD_EOF = 0, RD_RST = -1, RD_TIMEOUT = -2,
 	RD_TRUNCATED = -3, RD_ERROR = -4,
 };
+/* True if input (or the end of it) arrives within @ms milliseconds. */
+bool readable(struct conn *c, int ms);
 /* Read one record into c->rec within the connection's timeout. */
 int rec_read(struct conn *c);
 /* Remove c->rx's protection from c->rec: the inner type and plaintext
@@ -158,12 +160,25 @@ struct hello {
 	size_t n_shares;
 	bool no_key_share;	/* TLS 1.3: no key_share extension at all */
 	size_t padding;		/* a padding extension of this many bytes */
+	/* A second ClientHello after a HelloRetryRequest repeats the first
+	 * one's random and session id (RFC 8446 4.1.2); NULL: fresh ones. */
+	const uint8_t *random;	/* 32 bytes */
+	const uint8_t *sid;	/* 32 bytes, with session_id */
+	const uint8_t *cookie;	/* the HRR's cookie, echoed */
+	size_t cookie_len;
 };
 
 /* The ClientHello handshake message (with its 4-byte header). */
 void client_hello(struct buf *msg, const struct hello *h, const char *cipher);
 /* A fresh X25519 public key (32 bytes), through EVP. */
 bool x25519_public(uint8_t out[32]);
+/* A fresh public key for @group (X25519, P-256 or P-384) in its key_share
+ * encoding, into @out (133 bytes); its length, or 0. */
+size_t group_public(uint16_t group, uint8_t out[133]);
+/* In a ServerHello (or HRR) message @msg of @len bytes, the body of the
+ * extension @type: true with @data and @dlen set if present. */
+bool sh_extension(const uint8_t *msg, size_t len, unsigned int type,
+		  const uint8_t **data, size_t *dlen);
 
 /* --- what the server answered ------------------------------------------ */
 

@@ -110,11 +110,14 @@ static bool expect_alert(struct conn *c, const uint8_t *want, size_t n,
 	return ok;
 }
 
-/* Send a ClientHello (record version 0x0301, as RFC 8446 5.1 advises). */
+/* Send a ClientHello.  RFC 8446 5.1: the record version of an initial
+ * ClientHello may be 0x0301 (as most clients send it), that of a second
+ * one (after a HelloRetryRequest) must be 0x0303. */
 static void send_hello(struct conn *c, const struct hello *h, struct buf *msg)
 {
 	client_hello(msg, h, c->cipher);
-	send_plain(c, CT_HANDSHAKE, 0x0301, msg->p, msg->len);
+	send_plain(c, CT_HANDSHAKE, h->random ? 0x0303 : 0x0301, msg->p,
+		   msg->len);
 }
 
 /* Send "GET / HTTP/1.0" with @pad bytes of extra headers (in records of
@@ -208,6 +211,47 @@ static bool first_message(struct conn *c, struct buf *msg, char *got,
 	return true;
 }
 
+/* Answer a HelloRetryRequest @hrr to @ch at once with the second
+ * ClientHello (RFC 8446 4.1.2: the same one, with a share for the group
+ * the HRR names and its cookie, if any).  Sending it before reading on
+ * tells "CCS right after the HRR" from "CCS after the second ServerHello":
+ * the server writes its CCS before it reads this hello, or after. */
+static bool second_hello(struct conn *c, const struct buf *ch,
+			 const struct buf *hrr, char *why)
+{
+	struct hello h = { .version = 13, .session_id = true,
+			   .random = ch->p + 6, .sid = ch->p + 39 };
+	const uint8_t *ks, *cookie;
+	size_t ks_len, cookie_len, n;
+	struct buf ch2 = { 0 };
+	uint8_t pub[133];
+	uint16_t group;
+
+	if (!sh_extension(hrr->p, hrr->len, 51, &ks, &ks_len) ||
+	    ks_len != 2) {
+		snprintf(why, WHY, "the HelloRetryRequest names no group "
+			 "(key_share extension)");
+		return false;
+	}
+	group = (uint16_t)(ks[0] << 8 | ks[1]);
+	n = group_public(group, pub);
+	if (!n) {
+		snprintf(why, WHY, "the HelloRetryRequest asks for group "
+			 "0x%04x, which this client did not offer", group);
+		return false;
+	}
+	h.shares[0] = (struct share){ group, pub, n };
+	h.n_shares = 1;
+	if (sh_extension(hrr->p, hrr->len, 44, &cookie, &cookie_len) &&
+	    cookie_len > 2) {
+		h.cookie = cookie + 2;
+		h.cookie_len = cookie_len - 2;
+	}
+	send_hello(c, &h, &ch2);
+	buf_free(&ch2);
+	return true;
+}
+
 static bool ccs_probe(const struct opts *o, bool session_id, bool hrr,
 		      char *why, char *note)
 {
@@ -216,7 +260,7 @@ static bool ccs_probe(const struct opts *o, bool session_id, bool hrr,
 	struct buf ch = { 0 }, sh = { 0 };
 	uint8_t pub[32];
 	char got[1024];
-	bool ok = false, is_hrr;
+	bool ok = false, is_hrr, early = false;
 	size_t sid_len;
 
 	if (!c)
@@ -266,14 +310,26 @@ static bool ccs_probe(const struct opts *o, bool session_id, bool hrr,
 			 "handshake message", hrr ? "HRR" : "ServerHello");
 		goto out;
 	}
+	/* The CCS should come without the second ClientHello; if it does
+	 * not come soon, send that hello and see where the CCS lands. */
+	early = hrr && readable(c, o->timeout_ms / 5);
+	if (hrr && !early && !second_hello(c, &ch, &sh, why))
+		goto out;
 	/* The next record: the dummy change_cipher_spec (D.4). */
 	switch (rec_read(c)) {
 	case RD_RECORD:
 		if (c->rec.type == CT_CCS && c->rec.len == 1 &&
 		    c->rec.body[0] == 1) {
 			ok = true;
-			snprintf(note, WHY, "CCS after the %s",
-				 hrr ? "HelloRetryRequest" : "ServerHello");
+			if (hrr && !early)
+				snprintf(note, WHY, "CCS right after the "
+					 "HelloRetryRequest in record order, "
+					 "but sent only once the second "
+					 "ClientHello arrived (a client that "
+					 "waits for it first would stall)");
+			else
+				snprintf(note, WHY, "CCS after the %s", hrr ?
+					 "HelloRetryRequest" : "ServerHello");
 			break;
 		}
 		if (!session_id) {
@@ -281,6 +337,18 @@ static bool ccs_probe(const struct opts *o, bool session_id, bool hrr,
 			snprintf(note, WHY, "no CCS (record type %u next): "
 				 "allowed without a session id",
 				 c->rec.type);
+			break;
+		}
+		if (hrr && c->rec.type == CT_HANDSHAKE) {
+			/* The second ServerHello: is the CCS behind it? */
+			bool late = rec_read(c) == RD_RECORD &&
+				    c->rec.type == CT_CCS;
+
+			snprintf(why, WHY, "expected a ChangeCipherSpec "
+				 "record right after the HelloRetryRequest "
+				 "(RFC 8446 D.4); got the second ServerHello "
+				 "first, %s", late ? "then the CCS" :
+				 "and no CCS after it either");
 			break;
 		}
 		snprintf(why, WHY, "expected a ChangeCipherSpec record (20, "
@@ -302,7 +370,8 @@ static bool ccs_probe(const struct opts *o, bool session_id, bool hrr,
 		}
 		snprintf(why, WHY, "expected a ChangeCipherSpec record right "
 			 "after the HelloRetryRequest (RFC 8446 D.4); got "
-			 "nothing for %d ms", o->timeout_ms);
+			 "nothing, even after a second ClientHello, for %d ms",
+			 o->timeout_ms);
 		break;
 	default:
 		snprintf(why, WHY, "expected a ChangeCipherSpec record after "
@@ -805,7 +874,8 @@ static const struct probe {
 	{ "ccs-middlebox", V13, p_ccs_middlebox,
 	  "session id: CCS right after ServerHello (RFC 8446 D.4)" },
 	{ "ccs-middlebox-hrr", V13, p_ccs_middlebox_hrr,
-	  "session id, no key share: CCS right after the HRR (D.4)" },
+	  "session id, no key share: CCS right after the HRR, before the "
+	  "second ServerHello (D.4)" },
 	{ "ccs-no-session-id", V13, p_ccs_no_session_id,
 	  "no session id: a CCS is allowed, not required (reported)" },
 	{ "one-alert-garbage", V12 | V13, p_one_alert_garbage,
