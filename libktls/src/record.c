@@ -501,6 +501,7 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
 	const uint8_t *p = rec;
 	size_t len = rec_len;
 	bool tickets = false;
+	int ret;
 
 	while (len >= 4) {
 		size_t mlen = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
@@ -512,10 +513,19 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
 			tickets = true;
 			break;
 		case 24:	/* key_update (RFC 8446 4.6.3) */
-			if (mlen != 1 || len != 5) {
+			if (mlen != 1) {
 				ktls_set_err(conn->err, "a malformed "
 					     "KeyUpdate");
 				return fatal(conn, KTLS_ALERT_DECODE_ERROR,
+					     -EPROTO);
+			}
+			/* The key changes after it: nothing may follow in
+			 * its record (RFC 8446 5.1). */
+			if (len != 5) {
+				ktls_set_err(conn->err, "a KeyUpdate with "
+					     "more after it in its record");
+				return fatal(conn,
+					     KTLS_ALERT_UNEXPECTED_MESSAGE,
 					     -EPROTO);
 			}
 			if (p[4] > 1) {
@@ -525,7 +535,13 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
 					     KTLS_ALERT_ILLEGAL_PARAMETER,
 					     -EPROTO);
 			}
-			return ktls_key_update_received(conn, rec, rec_len);
+			ret = ktls_key_update_received(conn, rec, rec_len);
+			/* The peer did nothing wrong, but this end cannot
+			 * go on: tell it so rather than vanish. */
+			if (ret < 0 && ret != -ENOMEM)
+				return fatal(conn, KTLS_ALERT_INTERNAL_ERROR,
+					     ret);
+			return ret;
 		default:
 			ktls_set_err(conn->err, "unexpected handshake message "
 				     "%u after the handshake", p[0]);
