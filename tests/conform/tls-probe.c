@@ -320,16 +320,18 @@ static bool ccs_probe(const struct opts *o, bool session_id, bool hrr,
 	case RD_RECORD:
 		if (c->rec.type == CT_CCS && c->rec.len == 1 &&
 		    c->rec.body[0] == 1) {
+			/* Sent only once the second ClientHello came: a
+			 * client that waits for it first stalls. */
+			if (hrr && !early && session_id) {
+				snprintf(why, WHY, "the CCS after the "
+					 "HelloRetryRequest came only once the "
+					 "second ClientHello was sent; RFC 8446 "
+					 "D.4 sends it right after the HRR");
+				break;
+			}
 			ok = true;
-			if (hrr && !early)
-				snprintf(note, WHY, "CCS right after the "
-					 "HelloRetryRequest in record order, "
-					 "but sent only once the second "
-					 "ClientHello arrived (a client that "
-					 "waits for it first would stall)");
-			else
-				snprintf(note, WHY, "CCS after the %s", hrr ?
-					 "HelloRetryRequest" : "ServerHello");
+			snprintf(note, WHY, "CCS after the %s", hrr ?
+				 "HelloRetryRequest" : "ServerHello");
 			break;
 		}
 		if (!session_id) {
