@@ -253,6 +253,12 @@ ssize_t ktls_proto_recv(int sock, uint8_t *buf, size_t size, int *fdp)
 	}
 	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
 		bad = true;
+	/* A zero-length message reads as end of stream: no caller owns an
+	 * fd that came with it. */
+	if (n == 0 && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (bad) {
 		if (fd >= 0)
 			close(fd);

@@ -100,6 +100,11 @@ KTLS_MUST_CHECK int ktls_proto_str(const struct ktls_proto_attr *a, char *buf,
 				   size_t size);
 KTLS_MUST_CHECK int ktls_proto_send(int sock, const struct ktls_proto_msg *m,
 				    int fd);
+/*
+ * One message into @buf, and the fd it carried in *@fdp (-1 if none).
+ * Every other fd that came is closed: with a second fd or a truncated
+ * message (-EBADMSG), and with a zero-length message (0, end of stream).
+ */
 KTLS_MUST_CHECK ssize_t ktls_proto_recv(int sock, uint8_t *buf, size_t size,
 					int *fdp);
 
