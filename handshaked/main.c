@@ -113,6 +113,14 @@ static int drop_privileges(const struct hsd_config *cfg)
 		hsd_log(HSD_LOG_ERROR, "could get root back after dropping it");
 		return -EPERM;
 	}
+	/* The uid change reset "dumpable" to fs.suid_dumpable, which may be
+	 * 1: clear it again, or the user could ptrace the keys out. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		int err = -errno;
+
+		hsd_log(HSD_LOG_ERROR, "prctl: %s", ktls_strerror(err));
+		return err;
+	}
 	hsd_log(HSD_LOG_INFO, "running as %s (uid %u)", cfg->user,
 		(unsigned int)pw->pw_uid);
 	return 0;
