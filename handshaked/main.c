@@ -180,6 +180,19 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	hsd_log_init(foreground || check_only, cfg->log_level);
+	/* The accounts it names: --check-config says what the start would. */
+	if (cfg->user && !getpwnam(cfg->user)) {
+		fprintf(stderr, "%s: %s: user %s: no such user\n", HSD_NAME,
+			path, cfg->user);
+		hsd_config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	if (cfg->socket_group && !getgrnam(cfg->socket_group)) {
+		fprintf(stderr, "%s: %s: socket_group %s: no such group\n",
+			HSD_NAME, path, cfg->socket_group);
+		hsd_config_free(cfg);
+		return EXIT_FAILURE;
+	}
 	/* Loading the keys checks every file the configuration names. */
 	ret = hsd_keys_load(cfg, NULL, &keys);
 	if (ret < 0) {
