@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,9 +14,29 @@
 #include "handshaked.h"
 
 /*
+ * Whether a daemon answers on the socket at @sun: only a refused connect
+ * says for sure that nobody does (a stale socket left by a run that
+ * ended).  A full backlog or any other error counts as alive.
+ */
+static bool socket_alive(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK |
+			SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd < 0)
+		return true;
+	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+		(errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return alive;
+}
+
+/*
  * Listen on the configured path: SOCK_SEQPACKET, so each message keeps
  * its boundaries, and the fd it carries arrives with it.  A stale socket
- * left by an earlier run is replaced; any other file there is an error.
+ * left by an earlier run is replaced; a live one (another handshaked
+ * serving there) or any other file there is an error.
  */
 int hsd_ipc_listen(const struct hsd_config *cfg)
 {
@@ -34,6 +55,11 @@ int hsd_ipc_listen(const struct hsd_config *cfg)
 			hsd_log(HSD_LOG_ERROR, "%s exists and is not a socket",
 				path);
 			return -EEXIST;
+		}
+		if (socket_alive(&sun)) {
+			hsd_log(HSD_LOG_ERROR, "another handshaked is serving "
+				"on %s: stop it first", path);
+			return -EADDRINUSE;
 		}
 		unlink(path);
 	}
