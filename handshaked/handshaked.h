@@ -163,9 +163,9 @@ struct hsd_profile_ctx *hsd_keys_find(struct hsd_keys *k, const char *profile);
  * that changed; and the seconds until it next does. */
 KTLS_MUST_CHECK int hsd_keys_rotate(struct hsd_keys *k, uint64_t now);
 unsigned int hsd_keys_next_rotation(const struct hsd_keys *k, uint64_t now);
-KTLS_MUST_CHECK int hsd_ticket_secret_read(const char *path, uint8_t *buf,
-					   size_t *len, char *err,
-					   size_t err_size);
+KTLS_MUST_CHECK int hsd_ticket_secret_read(const char *path, uid_t user,
+					   uint8_t *buf, size_t *len,
+					   char *err, size_t err_size);
 KTLS_MUST_CHECK int hsd_ticket_key(const uint8_t *secret, size_t len,
 				   const char *profile, uint64_t period,
 				   struct ktls_ticket_key *out);

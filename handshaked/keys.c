@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,10 +124,12 @@ static int profile_ctx(const struct hsd_config *cfg,
 /*
  * The ticket key secret: the file's bytes (32 to HSD_TICKET_SECRET_MAX,
  * all of them), read as root before the drop.  A file others can read
- * would let them decrypt every resumed session, so it is refused.
+ * would let them decrypt every resumed session, and one that anybody but
+ * root, the daemon or its configured @user ((uid_t)-1: none) can write
+ * would let them choose the keys: both are refused.
  */
-int hsd_ticket_secret_read(const char *path, uint8_t *buf, size_t *len,
-			   char *err, size_t err_size)
+int hsd_ticket_secret_read(const char *path, uid_t user, uint8_t *buf,
+			   size_t *len, char *err, size_t err_size)
 {
 	uint8_t tmp[HSD_TICKET_SECRET_MAX + 1];	/* one more: too long? */
 	struct stat st;
@@ -144,10 +147,17 @@ int hsd_ticket_secret_read(const char *path, uint8_t *buf, size_t *len,
 		snprintf(err, err_size, "ticket_key_file %s: not a regular "
 			 "file", path);
 		ret = -EINVAL;
-	} else if (st.st_mode & (S_IROTH | S_IWOTH)) {
+	} else if (st.st_mode & (S_IWGRP | S_IROTH | S_IWOTH)) {
 		snprintf(err, err_size, "ticket_key_file %s: other users can "
 			 "read or write it (mode %04o): make it 0600", path,
 			 (unsigned int)(st.st_mode & 07777));
+		ret = -EPERM;
+	} else if (st.st_uid != 0 && st.st_uid != geteuid() &&
+		   st.st_uid != user) {
+		snprintf(err, err_size, "ticket_key_file %s: owned by uid %u, "
+			 "not root or the daemon's user: whoever owns it can "
+			 "choose the ticket keys", path,
+			 (unsigned int)st.st_uid);
 		ret = -EPERM;
 	} else {
 		n = read(fd, tmp, sizeof(tmp));
@@ -269,8 +279,12 @@ int hsd_keys_load(const struct hsd_config *cfg, const struct hsd_keys *prev,
 			goto err;
 	}
 	if (cfg->ticket_key_file) {
-		ret = hsd_ticket_secret_read(cfg->ticket_key_file, k->secret,
-					     &k->secret_len, err, sizeof(err));
+		struct passwd *pw = cfg->user ? getpwnam(cfg->user) : NULL;
+
+		ret = hsd_ticket_secret_read(cfg->ticket_key_file,
+					     pw ? pw->pw_uid : (uid_t)-1,
+					     k->secret, &k->secret_len, err,
+					     sizeof(err));
 		if (ret < 0) {
 			hsd_log(HSD_LOG_ERROR, "%s", err);
 			goto err;
