@@ -1253,6 +1253,22 @@ static bool access_matches(const struct hsd_access *a, uid_t uid, gid_t gid)
 	return false;
 }
 
+/* Root, and whoever some access rule names, may read the counters. */
+bool hsd_config_may_read_counters(const struct hsd_config *cfg, uid_t uid,
+				  gid_t gid)
+{
+	const struct hsd_access *a;
+
+	if (!cfg)
+		return false;
+	if (uid == 0)
+		return true;
+	for (a = cfg->access; a; a = a->next)
+		if (access_matches(a, uid, gid))
+			return true;
+	return false;
+}
+
 /*
  * Beyond the rules, the profile must exist and allow @role itself, so
  * that "profiles = *" cannot reach past what a profile is for.

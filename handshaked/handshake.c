@@ -618,7 +618,23 @@ static int put_counter(const char *name, uint64_t v, void *arg)
 static void reply_counters(struct loop *l, struct client *cl)
 {
 	struct ktls_proto_msg *m = &l->msg;
+	struct gen *g = gen_get(l->sh);
+	bool may = hsd_config_may_read_counters(g->cfg, cl->cred.uid,
+						cl->cred.gid);
 
+	gen_put(g);
+	/* How busy the daemon is, and why handshakes fail, is for root and
+	 * the users its access rules name. */
+	if (!may) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "uid %u may not read the counters "
+			 "(no access rule names it)",
+			 (unsigned int)cl->cred.uid);
+		COUNT(l, refused);
+		reply_error(l, cl->fd, -EACCES, why);
+		return;
+	}
 	ktls_proto_init(m, KTLS_MSG_RESULT);
 	if (ktls_proto_put_u32(m, KTLS_A_STATUS, 0) ||
 	    each_counter(l->sh, put_counter, m) ||

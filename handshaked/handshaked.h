@@ -123,6 +123,8 @@ const struct hsd_profile *hsd_config_profile(const struct hsd_config *cfg,
  * Whether a client with @uid/@gid (SO_PEERCRED) may use @profile in
  * @role: some [access] rule matches the uid (or the gid) and allows both.
  */
+bool hsd_config_may_read_counters(const struct hsd_config *cfg, uid_t uid,
+				  gid_t gid);
 bool hsd_config_allows(const struct hsd_config *cfg, uid_t uid, gid_t gid,
 		       const char *profile, enum ktls_role role);
 

@@ -979,6 +979,35 @@ static void test_config_allows_refuses_wrong_role(void **state)
 	hsd_config_free(cfg);
 }
 
+/* Counters: root, and every uid or gid some access rule names; nobody
+ * else learns how busy the daemon is or why handshakes fail. */
+static void test_config_may_read_counters_only_with_a_rule(void **state)
+{
+	static const char conf[] =
+		"[identity w]\n"
+		"cert = /w.pem\n"
+		"key = /w.key\n"
+		"[profile web]\n"
+		"identity = w\n"
+		"role = server\n"
+		"[access by-uid]\n"
+		"uid = 1000\n"
+		"profiles = web\n"
+		"[access by-gid]\n"
+		"gid = 2000\n"
+		"profiles = web\n";
+	struct fixture *fx = *state;
+	struct hsd_config *cfg = load_ok(fx, conf);
+
+	assert_true(hsd_config_may_read_counters(cfg, 0, 0));
+	assert_true(hsd_config_may_read_counters(cfg, 1000, 5));
+	assert_true(hsd_config_may_read_counters(cfg, 4242, 2000));
+	assert_false(hsd_config_may_read_counters(cfg, 1002, 5));
+	assert_false(hsd_config_may_read_counters(cfg, 65534, 65534));
+	assert_false(hsd_config_may_read_counters(NULL, 0, 0));
+	hsd_config_free(cfg);
+}
+
 static void test_config_allows_refuses_wrong_profile(void **state)
 {
 	struct fixture *fx = *state;
@@ -1050,6 +1079,7 @@ int main(void)
 		T(test_config_allows_wildcards),
 		T(test_config_allows_refuses_wrong_role),
 		T(test_config_allows_refuses_wrong_profile),
+		T(test_config_may_read_counters_only_with_a_rule),
 		T(test_config_lookups_find_by_name),
 #undef T
 	};
