@@ -76,6 +76,7 @@ struct client {
 	int fd;
 	struct ucred cred;
 	struct job *job;		/* the request in flight, if any */
+	uint64_t idle_since;		/* ms: connected, or last job ended */
 	struct client *prev, *next;
 };
 
@@ -253,8 +254,10 @@ static void job_end(struct loop *l, struct job *j)
 	ktls_conn_free(j->conn);
 	if (j->gen)
 		gen_put(j->gen);
-	if (j->cl)
+	if (j->cl) {
 		j->cl->job = NULL;
+		j->cl->idle_since = now_ms();
+	}
 	l->jobs--;
 	__atomic_sub_fetch(&l->sh->n.in_flight, 1, __ATOMIC_RELAXED);
 	bury(l, &j->ev, j);
@@ -747,6 +750,7 @@ static void accept_clients(struct loop *l)
 		}
 		cl->ev.kind = EV_CLIENT;
 		cl->fd = fd;
+		cl->idle_since = now_ms();
 		cl->next = l->clients;
 		if (l->clients)
 			l->clients->prev = cl;
@@ -754,18 +758,35 @@ static void accept_clients(struct loop *l)
 	}
 }
 
-/* Fail the jobs whose time is up; return the ms until the next deadline. */
+/*
+ * Fail the jobs whose time is up, and drop the clients that have sent no
+ * request for as long as a handshake may take (each holds an fd of ours);
+ * return the ms until the next deadline.
+ */
 static int expire(struct loop *l)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = now_ms(), next = UINT64_MAX, idle_ms;
 	struct client *cl, *nx;
+	struct gen *g = gen_get(l->sh);
 
+	idle_ms = (uint64_t)g->cfg->handshake_timeout * 1000;
+	gen_put(g);
 	for (cl = l->clients; cl; cl = nx) {
 		struct job *j = cl->job;
 
 		nx = cl->next;
-		if (!j)
+		if (!j) {
+			if (cl->idle_since + idle_ms <= now) {
+				hsd_log(HSD_LOG_INFO, "pid %d sent no request "
+					"for %llu s: dropped",
+					(int)cl->cred.pid,
+					(unsigned long long)idle_ms / 1000);
+				client_drop(l, cl);
+			} else if (cl->idle_since + idle_ms < next) {
+				next = cl->idle_since + idle_ms;
+			}
 			continue;
+		}
 		if (j->deadline <= now) {
 			hsd_log(HSD_LOG_NOTICE, "pid %d profile %s: handshake "
 				"timed out", (int)cl->cred.pid, j->profile);
