@@ -119,7 +119,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
-	bench-handshake bench bench-quick
+	bench-handshake bench bench-quick bench-handshake-native
 .DEFAULT_GOAL := all
 
 all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
@@ -230,6 +230,17 @@ bench-quick: deps all
 bench-handshake: all
 	@tests/pki/mkpki $(B)/pki > /dev/null
 	@tests/vm/run -- bench/handshake-rate $(or $(DURATION),5)
+
+# The same, natively, with no kTLS needed: handshakes in process (the
+# record layer in software), libktls beside openssl s_server in one run.
+# BENCH_BUILDS: the build trees whose libktls to measure, side by side
+# (e.g. "build build/sys" after make B=build/sys WOLFSSL=system).
+# BENCH_ARGS: more options (-r REPS, -d SECONDS, --quick).
+# The tables and the raw figures go to $(B)/bench too.
+BENCH_BUILDS ?= $(B)
+bench-handshake-native: deps all
+	@tests/pki/mkpki $(B)/pki > /dev/null
+	@B=$(abspath $(B)) BENCH_OUT=$(abspath $(B))/bench bench/handshake-rate --native $(BENCH_ARGS) $(BENCH_BUILDS)
 
 # handshaked is built on libktls's objects: it shares the handshake code and
 # the wire format's internals, which the shared library does not export.
