@@ -89,7 +89,9 @@ TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 # Code the TLS tools share.
 TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
 # Benchmarks: standalone programs against the shared library.
-BENCH_SRCS := $(wildcard bench/*.c)
+# record-openssl is the OpenSSL peer of record-ktls: libssl, no libktls,
+# built only for bench-record-native (so that `make` needs no libssl-dev).
+BENCH_SRCS := $(filter-out bench/record-openssl.c,$(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 HSD_SRCS := $(wildcard handshaked/*.c)
 HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
@@ -119,7 +121,8 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
-	bench-handshake bench bench-quick bench-handshake-native
+	bench-handshake bench bench-quick bench-native bench-handshake-native \
+	bench-record-native
 .DEFAULT_GOAL := all
 
 all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
@@ -196,6 +199,12 @@ $(B)/bench/%: bench/%.c $(LIB_SO)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bench/$*.d -MT $@ -o $@ $< \
 		$(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
 
+$(B)/bench/record-openssl: bench/record-openssl.c
+	@mkdir -p $(@D) $(B)/obj/bench
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(shell pkg-config --cflags openssl) \
+		-MF $(B)/obj/bench/record-openssl.d -MT $@ -o $@ $< $(LDFLAGS) \
+		$(shell pkg-config --libs openssl)
+
 # The per-connection memory benchmark, here and (offloaded) in the VM.
 bench-memory: all
 	@tests/pki/mkpki $(B)/pki
@@ -231,16 +240,22 @@ bench-handshake: all
 	@tests/pki/mkpki $(B)/pki > /dev/null
 	@tests/vm/run -- bench/handshake-rate $(or $(DURATION),5)
 
-# The same, natively, with no kTLS needed: handshakes in process (the
-# record layer in software), libktls beside openssl s_server in one run.
+# The same, natively, with no kTLS needed: handshakes in process and the
+# record layer in software, libktls beside OpenSSL in one run.
 # BENCH_BUILDS: the build trees whose libktls to measure, side by side
 # (e.g. "build build/sys" after make B=build/sys WOLFSSL=system).
-# BENCH_ARGS: more options (-r REPS, -d SECONDS, --quick).
+# BENCH_ARGS: more options (-r REPS, -d SECONDS, -m MIB, --quick).
 # The tables and the raw figures go to $(B)/bench too.
 BENCH_BUILDS ?= $(B)
 bench-handshake-native: deps all
 	@tests/pki/mkpki $(B)/pki > /dev/null
 	@B=$(abspath $(B)) BENCH_OUT=$(abspath $(B))/bench bench/handshake-rate --native $(BENCH_ARGS) $(BENCH_BUILDS)
+
+bench-record-native: deps all $(B)/bench/record-openssl
+	@tests/pki/mkpki $(B)/pki > /dev/null
+	@B=$(abspath $(B)) BENCH_OUT=$(abspath $(B))/bench bench/record-throughput $(BENCH_ARGS) $(BENCH_BUILDS)
+
+bench-native: bench-record-native bench-handshake-native
 
 # handshaked is built on libktls's objects: it shares the handshake code and
 # the wire format's internals, which the shared library does not export.
