@@ -320,7 +320,8 @@ deps:
 # What the tests run: the normal build with -Werror, the module, and an
 # ASan + UBSan build of the tools and unit tests in build/asan.
 test-build: deps
-	@$(MAKE) --no-print-directory WERROR=1 all unit conform kmod
+	@$(MAKE) --no-print-directory WERROR=1 all unit conform kmod \
+		$(B)/bench/record-openssl
 	@$(MAKE) --no-print-directory WERROR=1 B=$(B)/asan SANITIZE=1 tools unit \
 		$(B)/asan/bin/handshaked
 
