@@ -89,7 +89,8 @@ TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 # Code the TLS tools share.
 TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
 # Benchmarks: standalone programs against the shared library.
-# record-openssl is the OpenSSL peer of record-ktls: libssl, no libktls,
+# record-openssl is the OpenSSL peer of record-ktls: libssl, no libktls
+# (and none of wolfSSL's headers, whose OpenSSL layer has the same names),
 # built only for bench-record-native (so that `make` needs no libssl-dev).
 BENCH_SRCS := $(filter-out bench/record-openssl.c,$(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
@@ -201,7 +202,8 @@ $(B)/bench/%: bench/%.c $(LIB_SO)
 
 $(B)/bench/record-openssl: bench/record-openssl.c
 	@mkdir -p $(@D) $(B)/obj/bench
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(shell pkg-config --cflags openssl) \
+	$(CC) -D_GNU_SOURCE -std=gnu11 $(WARNINGS) $(CFLAGS) -MMD -MP \
+		$(shell pkg-config --cflags openssl) \
 		-MF $(B)/obj/bench/record-openssl.d -MT $@ -o $@ $< $(LDFLAGS) \
 		$(shell pkg-config --libs openssl)
 
