@@ -123,7 +123,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
 	bench-handshake bench bench-quick bench-native bench-handshake-native \
-	bench-record-native
+	bench-record-native bench-native-compare
 .DEFAULT_GOAL := all
 
 all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
@@ -258,6 +258,13 @@ bench-record-native: deps all $(B)/bench/record-openssl
 	@B=$(abspath $(B)) BENCH_OUT=$(abspath $(B))/bench bench/record-throughput $(BENCH_ARGS) $(BENCH_BUILDS)
 
 bench-native: bench-record-native bench-handshake-native
+
+# Before and after the project's wolfSSL, with OpenSSL, in one run: a
+# second tree $(B)/sys against Debian's wolfSSL beside this one.
+bench-native-compare: deps
+	@$(MAKE) --no-print-directory B=$(B)/sys WOLFSSL=system all
+	@$(MAKE) --no-print-directory bench-native \
+		BENCH_BUILDS="$(B)/sys $(B)"
 
 # handshaked is built on libktls's objects: it shares the handshake code and
 # the wire format's internals, which the shared library does not export.

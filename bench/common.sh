@@ -22,14 +22,24 @@ wolfssl_of() {
 }
 
 # stats DECIMALS: median, lowest and highest of the numbers on stdin,
-# whitespace-separated ("- - -" for none, or when a run failed: 0).
+# whitespace-separated, and how many runs failed (a 0): "- - - N" when
+# every run failed.  A failed run is left out of the figures, and counted.
 stats() {
 	tr -s ' \t' '\n\n' | grep . | sort -g | awk -v d="$1" '
-		{ v[NR] = $1; if ($1 <= 0) bad = 1 }
-		END { if (!NR || bad) { print "- - -"; exit }
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		f = "%." d "f %." d "f %." d "f\n"
-		printf f, m, v[1], v[NR] }'
+		$1 <= 0 { bad++; next }
+		{ v[++n] = $1 }
+		END { if (!n) { print "- - - " bad + 0; exit }
+		m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		f = "%." d "f %." d "f %." d "f %d\n"
+		printf f, m, v[1], v[n], bad }'
+}
+
+# cell MEDIAN LOW HIGH FAILED: "median (low-high)", with "[N failed]".
+cell() {
+	local c="$1 ($2-$3)"
+	[ "$1" = - ] && c=-
+	[ "${4:-0}" -gt 0 ] && c="$c [$4 failed]"
+	echo "$c"
 }
 
 # ratio A B: A / B with two decimals, "-" when either is missing.

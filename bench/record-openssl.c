@@ -5,14 +5,16 @@
  * (SSL_write/SSL_read; OpenSSL's own kTLS is off).  Only the transfer is
  * timed; the data comes from memory.
  *
- * Usage: record-openssl [-v 1.2|1.3] [-c CIPHER] [-m MIB] [-w BYTES]
+ * Usage: record-openssl [-v 1.2|1.3] [-c CIPHER] [-m MIB] [-w BYTES] [-n]
  *                       CA CERT KEY
  *   -c  AES-128-GCM (default), AES-256-GCM or CHACHA20-POLY1305 (libktls's
  *       names; the ECDHE suite of the key's type under TLS 1.2)
  *   -w  bytes per SSL_write() (default 16384: one full record)
+ *   -n  no TLS: the same transfer with send/recv, the loopback's ceiling
  *
  * Prints one line, the same shape as record-ktls's:
  *   record-openssl VERSION CIPHER MB/S SECONDS CPU_S_PER_GIB BYTES TX=software
+ * (with -n: record-tcp none none MB/S SECONDS CPU_S_PER_GIB BYTES TX=none)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +31,9 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+/* -n: plain TCP, no TLS */
+static int plain;
 
 struct bench {
 	SSL_CTX *sctx;
@@ -64,29 +69,44 @@ static double cpu(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* SSL_read/SSL_write, or recv/send with -n. */
+static int xread(SSL *ssl, int fd, void *buf, int len)
+{
+	return plain ? (int)recv(fd, buf, (size_t)len, 0) :
+		       SSL_read(ssl, buf, len);
+}
+
+static int xwrite(SSL *ssl, int fd, const void *buf, int len)
+{
+	return plain ? (int)send(fd, buf, (size_t)len, MSG_NOSIGNAL) :
+		       SSL_write(ssl, buf, len);
+}
+
 static void *server(void *arg)
 {
 	static char buf[64 * 1024];
 	struct bench *b = arg;
 	size_t got = 0;
-	SSL *ssl;
+	SSL *ssl = NULL;
 	int fd, n;
 
 	fd = accept4(b->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		die("accept");
-	ssl = SSL_new(b->sctx);
-	if (!ssl || !SSL_set_fd(ssl, fd) || SSL_accept(ssl) != 1)
-		die("server handshake");
+	if (!plain) {
+		ssl = SSL_new(b->sctx);
+		if (!ssl || !SSL_set_fd(ssl, fd) || SSL_accept(ssl) != 1)
+			die("server handshake");
+	}
 	pthread_barrier_wait(&b->ready);
 	while (got < b->total) {
-		n = SSL_read(ssl, buf, sizeof(buf));
+		n = xread(ssl, fd, buf, sizeof(buf));
 		if (n <= 0)
-			die("SSL_read");
+			die("read");
 		got += (size_t)n;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b->end);
-	while (SSL_read(ssl, buf, sizeof(buf)) > 0)
+	while (xread(ssl, fd, buf, sizeof(buf)) > 0)
 		;
 	SSL_free(ssl);
 	close(fd);
@@ -148,9 +168,9 @@ int main(int argc, char **argv)
 	EVP_PKEY *pkey;
 	pthread_t th;
 	char *buf;
-	SSL *ssl;
+	SSL *ssl = NULL;
 
-	while ((opt = getopt(argc, argv, "v:c:m:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "v:c:m:w:n")) != -1) {
 		switch (opt) {
 		case 'v':
 			if (!strcmp(optarg, "1.2"))
@@ -166,6 +186,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			wsize = (size_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			plain = 1;
 			break;
 		default:
 			goto usage;
@@ -206,28 +229,39 @@ int main(int argc, char **argv)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		die("connect");
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	ssl = SSL_new(cctx);
-	if (!ssl || !SSL_set_fd(ssl, fd) ||
-	    !SSL_set_tlsext_host_name(ssl, "localhost") ||
-	    !SSL_set1_host(ssl, "localhost") || SSL_connect(ssl) != 1)
-		die("client handshake");
+	if (!plain) {
+		ssl = SSL_new(cctx);
+		if (!ssl || !SSL_set_fd(ssl, fd) ||
+		    !SSL_set_tlsext_host_name(ssl, "localhost") ||
+		    !SSL_set1_host(ssl, "localhost") || SSL_connect(ssl) != 1)
+			die("client handshake");
+	}
 	pthread_barrier_wait(&b.ready);
 
 	c0 = cpu();
 	t0 = now();
 	while (sent < b.total) {
 		size_t len = b.total - sent < wsize ? b.total - sent : wsize;
-		int n = SSL_write(ssl, buf, (int)len);
+		int n = xwrite(ssl, fd, buf, (int)len);
 
 		if (n <= 0)
-			die("SSL_write");
+			die("write");
 		sent += (size_t)n;
 	}
-	/* The server thread ends after our close_notify. */
-	SSL_shutdown(ssl);
+	/* The server thread ends after our close_notify (or FIN). */
+	if (plain)
+		shutdown(fd, SHUT_WR);
+	else
+		SSL_shutdown(ssl);
 	pthread_join(th, NULL);
 	c1 = cpu();
 	t1 = (double)b.end.tv_sec + (double)b.end.tv_nsec / 1e9;
+	if (plain) {
+		printf("record-tcp none none %.1f %.3f %.2f %zu TX=none\n",
+		       (double)b.total / 1e6 / (t1 - t0), t1 - t0,
+		       (c1 - c0) / ((double)b.total / (1u << 30)), b.total);
+		return 0;
+	}
 	if (!strstr(SSL_get_cipher_name(ssl), cipher[0] == 'C' ? "CHACHA" :
 		    strstr(cipher, "128") ? "AES128" : "AES256") &&
 	    !strstr(SSL_get_cipher_name(ssl), cipher[0] == 'C' ? "CHACHA" :
@@ -248,6 +282,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: record-openssl [-v 1.2|1.3] [-c CIPHER] "
-		"[-m MIB] [-w BYTES] CA CERT KEY\n");
+		"[-m MIB] [-w BYTES] [-n] CA CERT KEY\n");
 	return 2;
 }
