@@ -14,6 +14,40 @@ t_ok() { echo "ok - $1"; T_PASS=$((T_PASS + 1)); }
 t_fail() { echo "FAIL - $1${2:+: $2}"; T_FAIL=$((T_FAIL + 1)); }
 t_skip() { echo "skip - $1: $2"; T_SKIP=$((T_SKIP + 1)); }
 
+# The tier's own output, for notes written from inside $(...) or with the
+# output sent elsewhere.
+exec {T_OUT}>&1
+
+# Time limits.  The tiers run under TCG emulation on machines with two busy
+# cores, where one step can take ten times its usual time: limits are
+# generous, and a limit that is reached names the step, not only the check
+# that fails after it.
+#
+# t_timeout SECS COMMAND...: COMMAND under a time limit of SECS seconds.
+t_timeout() {
+	local secs=$1 rc
+	shift
+	timeout -k 10 "$secs" "$@"
+	rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "# time limit: stopped after $secs s: ${*##*/}" >&"$T_OUT"
+	fi
+	return "$rc"
+}
+
+# t_wait SECS WHAT TEST...: wait up to SECS seconds for TEST to succeed;
+# when it does not, say what was awaited.
+t_wait() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "# time limit: no $what after $secs s" >&"$T_OUT"
+	return 1
+}
+
 # t_check NAME COMMAND...: one check that passes when COMMAND succeeds.
 t_check() {
 	local name=$1
@@ -79,24 +113,31 @@ check_line() {
 
 # Servers of the TLS tiers.  start_server ARGS... runs "${SRV[@]}" ARGS
 # in the background on a free port, logging to $W/srv.log, and sets SPID
-# and PORT once it listens; stop_server waits up to 10 s for it to finish
-# (a --count server) and then kills it.
+# and PORT once it listens (up to 60 s).  stop_server then waits for a
+# --count server to finish by itself (up to 120 s), and gives any other
+# server 10 s to log its last connection; then it kills it.
 start_server() {
 	rm -f "$W/ready"
 	"${SRV[@]}" --ready-file "$W/ready" "$@" 0 2> "$W/srv.log" &
 	SPID=$!
-	for _ in $(seq 100); do
-		[ -s "$W/ready" ] && break
-		sleep 0.1
-	done
+	SCOUNT=0
+	case " $* " in *" --count "*) SCOUNT=1 ;; *) ;; esac
+	t_wait 60 "ready file from server ${SRV[0]##*/} $*" \
+		test -s "$W/ready"
 	PORT=$(cat "$W/ready" 2> /dev/null)
 }
 
 stop_server() {
-	for _ in $(seq 100); do
+	local secs=10 i
+	[ "${SCOUNT:-0}" = 1 ] && secs=120
+	for ((i = 0; i < secs * 10; i++)); do
 		kill -0 "$SPID" 2> /dev/null || break
 		sleep 0.1
 	done
+	if [ "${SCOUNT:-0}" = 1 ] && kill -0 "$SPID" 2> /dev/null; then
+		echo "# time limit: the --count server had not finished" \
+			"after $secs s; killed" >&"$T_OUT"
+	fi
 	kill "$SPID" 2> /dev/null
 	wait "$SPID" 2> /dev/null
 	SPID=
@@ -113,11 +154,8 @@ free_port() {
 	done
 }
 
-# wait_port PORT: wait up to 10 s for a listener on PORT.
+# wait_port PORT: wait up to 60 s for a listener on PORT.
+listening() { ss -Htln "sport = :$1" | grep -q .; }
 wait_port() {
-	for _ in $(seq 100); do
-		ss -Htln "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
+	t_wait 60 "listener on port $1" listening "$1"
 }
