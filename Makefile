@@ -9,6 +9,8 @@
 #   make test          install what is missing, build, run every test tier
 #   make demo          install what is missing, build, run the demo
 #   make test-kernels  the VM tier on every kernel (6.1, 6.12, current)
+#   make check-fresh   make demo and make test on a fresh Debian 12 chroot
+#                      (QUICK=1: deps, build, host tiers, one VM tier)
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1    ASan + UBSan build
 
@@ -123,7 +125,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
 	bench-handshake bench bench-quick bench-native bench-handshake-native \
-	bench-record-native bench-native-compare
+	bench-record-native bench-native-compare check-fresh
 .DEFAULT_GOAL := all
 
 all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
@@ -351,6 +353,12 @@ demo: deps
 
 test-kernels: test-build
 	@tests/vm/test-kernels
+
+# The README's two commands on a fresh Debian 12 root (debootstrap, cached
+# in /var/cache/ktls-fresh), in a clone of HEAD; QUICK=1: deps, build, the
+# host tiers and the kTLS tier in the VM.  Needs root; see the script.
+check-fresh:
+	@tests/fresh/check-fresh $(if $(filter 1,$(QUICK)),--quick)
 
 # Static analysis: cppcheck over every C file of ours but the module's.
 # It reads them without wolfSSL's options.h, so ktls_wolf.h's checks of
