@@ -143,6 +143,17 @@ stop_server() {
 	SPID=
 }
 
+# port_state PORT [STATE]: whether a TCP socket on local port PORT exists
+# (in hex state STATE, 0A = LISTEN, if given), read from /proc/net/tcp{,6}
+# rather than ss, whose filters matched nothing inside the VM.
+port_state() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	awk -v port="$hex" -v st="${2:-}" \
+		'FNR > 1 { split($2, a, ":"); if (a[2] == port && (st == "" || $4 == st)) f = 1 }
+		END { exit !f }' /proc/net/tcp /proc/net/tcp6 2> /dev/null
+}
+
 # A free TCP port on loopback for peer servers (openssl, gnutls): below the
 # ephemeral range (32768 and up), so that no outgoing connection of this
 # machine holds it, and in no state at all right now.
@@ -150,12 +161,12 @@ free_port() {
 	local p
 	while :; do
 		p=$((20000 + RANDOM % 12000))
-		ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return; }
+		port_state "$p" || { echo "$p"; return; }
 	done
 }
 
 # wait_port PORT: wait up to 60 s for a listener on PORT.
-listening() { ss -Htln "sport = :$1" | grep -q .; }
+listening() { port_state "$1" 0A; }
 wait_port() {
 	t_wait 60 "listener on port $1" listening "$1"
 }
