@@ -88,8 +88,9 @@ LIB_SO := $(B)/lib/libktls.so.$(VERSION)
 
 TOOLS := ktls-probe ktls-client ktls-server ktls-serve ktls-get
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
-# Code the TLS tools share.
+# Code the TLS tools share, and what one tool has beside its main file.
 TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
+TOOL_OBJS_ktls-get := $(B)/obj/static/libktls/tools/response.o
 # Benchmarks: standalone programs against the shared library.
 # record-openssl is the OpenSSL peer of record-ktls: libssl, no libktls
 # (and none of wolfSSL's headers, whose OpenSSL layer has the same names),
@@ -111,6 +112,8 @@ HSD_LIBS_test_config := $(HSD_PKG_LIBS)
 HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
 	$(B)/obj/static/handshaked/config.o $(B)/obj/static/handshaked/log.o
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
+# ... and of a tool's code, its objects: TOOL_OBJS_<test>.
+TOOL_OBJS_test_response := $(B)/obj/static/libktls/tools/response.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
@@ -193,7 +196,10 @@ $(B)/bin/ktls-client $(B)/bin/ktls-server $(B)/bin/ktls-serve \
 		$(TOOL_COMMON) $(LIB_SO)
 	@mkdir -p $(@D) $(B)/obj/bin
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
-		$(TOOL_COMMON) $(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
+		$(TOOL_OBJS_$*) $(TOOL_COMMON) $(LDFLAGS) -L$(B)/lib -lktls \
+		$(RPATH)
+
+$(B)/bin/ktls-get: $(TOOL_OBJS_ktls-get)
 
 bench-build: $(BENCH_BINS)
 
@@ -284,14 +290,15 @@ $(B)/bin/handshakectl: $(B)/obj/static/handshaked/ctl/handshakectl.o \
 # Unit tests link the static objects, so they can reach internal functions.
 $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
 	@mkdir -p $(@D) $(B)/obj/tests
-	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests -Ihandshaked $(ALL_CFLAGS) \
-		-MF $(B)/obj/tests/test_$*.d -MT $@ -o $@ $< \
-		$(HSD_OBJS_test_$*) $(LIB_OBJS) $(HELPER_OBJS) $(LDFLAGS) \
+	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests -Ihandshaked -Ilibktls/tools \
+		$(ALL_CFLAGS) -MF $(B)/obj/tests/test_$*.d -MT $@ -o $@ $< \
+		$(HSD_OBJS_test_$*) $(TOOL_OBJS_test_$*) $(LIB_OBJS) $(HELPER_OBJS) $(LDFLAGS) \
 		$(foreach f,$(WRAP_test_$*),-Wl,--wrap=$(f)) \
 		$(PKG_LIBS) $(HSD_LIBS_test_$*) $(CMOCKA_LIBS)
 
 $(B)/tests/test_config: $(HSD_OBJS_test_config)
 $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
+$(B)/tests/test_response: $(TOOL_OBJS_test_response)
 
 unit: $(UNIT_BINS)
 

@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "response.h"
 #include "tool.h"
 
 const char *tool_name = "ktls-get";
 
-#define HEAD_MAX 16384
 #define BUF_SIZE (256 * 1024)
 
 static void usage(FILE *out)
@@ -31,15 +31,15 @@ static void usage(FILE *out)
 		"Download the URL over TLS with the record layer in the "
 		"kernel\n(http:// URLs go over plain TCP, for comparisons)."
 		"\n\n"
-		"  -o, --output FILE write the body to FILE (default: discard "
-		"it)\n"
+		"  -o, --output FILE write the body to FILE, - for standard "
+		"output\n                    (default: discard it)\n"
 		"  --insecure        do not verify the server (tests only)\n"
 		TOOL_OPTS_HELP
 		"  -h, --help        print this help and exit\n"
 		"  -V, --version     print the version and exit\n"
 		"\nWithout --cafile or --capath the system's CAs are trusted. "
-		"A progress bar\nshows on a terminal.  Exit status: 0 for a "
-		"whole 2xx body, 1 otherwise.\n");
+		"A progress bar\nshows on a terminal.  Chunked bodies are "
+		"decoded.  Exit status: 0 for a\nwhole 2xx body, 1 otherwise.\n");
 }
 
 static double now_s(void)
@@ -136,32 +136,61 @@ static const char *get_err(struct ktls_conn *conn, ssize_t r)
 	       ktls_strerror((int)r);
 }
 
+/* "[#####     ]  42%   12.3 of 29.4 MB   45.6 MB/s   ETA 0:03", all in
+ * the units of the summary line (MB = 10^6 bytes); without a length,
+ * what came and how fast. */
 static void progress(unsigned long long got, long long total, double t0,
 		     bool last)
 {
 	static double shown;
-	double t = now_s(), rate;
-	int i, w = 30, fill;
+	double t = now_s(), rate, eta;
+	int i, w = 24, fill;
 
 	if (!last && t - shown < 0.2)
 		return;
 	shown = t;
 	rate = t > t0 ? (double)got / (t - t0) : 0;
-	fill = total > 0 ? (int)((double)got * w / (double)total) : 0;
 	fputc('\r', stderr);
 	if (total > 0) {
+		fill = (int)((double)got * w / (double)total);
 		fputc('[', stderr);
 		for (i = 0; i < w; i++)
 			fputc(i < fill ? '#' : ' ', stderr);
-		fprintf(stderr, "] %3d%% ", (int)(got * 100 / (unsigned long long)total));
+		fprintf(stderr, "] %3d%% %9.1f of %.1f MB %8.1f MB/s",
+			(int)(got * 100 / (unsigned long long)total),
+			(double)got / 1e6, (double)total / 1e6, rate / 1e6);
+		eta = rate > 0 && (long long)got < total ?
+		      (double)(total - (long long)got) / rate : 0;
+		if (eta < 360000)
+			fprintf(stderr, "  ETA %d:%02d:%02d", (int)eta / 3600,
+				(int)eta / 60 % 60, (int)eta % 60);
+	} else {
+		fprintf(stderr, "%9.1f MB %8.1f MB/s", (double)got / 1e6,
+			rate / 1e6);
 	}
-	fprintf(stderr, "%8.1f MiB %8.1f MB/s", (double)got / 1048576,
-		rate / 1e6);
 	if (last)
 		fputc('\n', stderr);
 }
 
-int main(int argc, char **argv)
+struct get {
+	struct tool_opts o;
+	const char *output;
+	char host[256], port[16];
+	const char *path;
+	bool tls;
+	struct ktls_ctx *ctx;
+	struct ktls_conn *conn;
+	int fd, out;
+	struct resp_head head;
+	struct resp_chunked chunked;
+	unsigned long long got;
+	double t0;
+	bool bar;
+	char *buf;
+	size_t have;		/* body bytes at buf's start, not yet written */
+};
+
+static void parse_args(struct get *g, int argc, char **argv)
 {
 	enum { OPT_INSECURE = 512 };
 	static const struct option opts[] = {
@@ -172,149 +201,204 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char host[256], port[16], req[4096], head[HEAD_MAX + 1] = "", *body;
-	const char *output = NULL, *path, *p;
-	unsigned long long got = 0;
-	long long length = -1;
-	size_t hlen = 0;
-	struct tool_opts o;
-	struct ktls_ctx *ctx = NULL;
-	struct ktls_conn *conn = NULL;
-	bool bar, tls;
-	double t0, t1;
-	int c, fd, out = -1, status, ret, n;
-	ssize_t r;
-	char *buf;
+	int c;
 
-	tool_opts_init(&o);
+	tool_opts_init(&g->o);
 	while ((c = getopt_long(argc, argv, "o:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			output = optarg;
+			g->output = optarg;
 			break;
 		case OPT_INSECURE:
-			o.verify = KTLS_VERIFY_NONE_INSECURE;
+			g->o.verify = KTLS_VERIFY_NONE_INSECURE;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		case 'V':
 			printf("ktls-get %s\n", ktls_version());
-			return 0;
+			exit(0);
 		default:
-			if (tool_opt(&o, c, optarg) < 0) {
+			if (tool_opt(&g->o, c, optarg) < 0) {
 				usage(stderr);
-				return 2;
+				exit(2);
 			}
 		}
 	}
 	if (optind + 1 != argc ||
-	    parse_url(argv[optind], host, sizeof(host), port, sizeof(port),
-		      &path, &tls) < 0) {
+	    parse_url(argv[optind], g->host, sizeof(g->host), g->port,
+		      sizeof(g->port), &g->path, &g->tls) < 0) {
 		usage(stderr);
-		return 2;
+		exit(2);
 	}
-	if (output) {
-		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			   0644);
-		if (out < 0)
-			tool_die("%s: %s", output, strerror(errno));
-	}
-	buf = malloc(BUF_SIZE);
-	if (!buf)
-		tool_die("out of memory");
-	if (tls)
-		ctx = tool_ctx_setup(&o);
-	t0 = now_s();
-	fd = dial(host, port);
-	if (tls) {
-		conn = ktls_conn_new(ctx, fd, KTLS_ROLE_CLIENT);
-		if (!conn || ktls_conn_set_peer_name(conn, host) < 0)
+}
+
+static void connect_and_ask(struct get *g)
+{
+	char req[4096];
+	int n, ret;
+
+	g->fd = dial(g->host, g->port);
+	if (g->tls) {
+		g->conn = ktls_conn_new(g->ctx, g->fd, KTLS_ROLE_CLIENT);
+		if (!g->conn || ktls_conn_set_peer_name(g->conn, g->host) < 0)
 			tool_die("setting up the connection failed");
-		ret = ktls_conn_handshake(conn);
+		ret = ktls_conn_handshake(g->conn);
 		if (ret < 0)
-			tool_die("handshake with %s failed: %s", host,
-				 get_err(conn, ret));
+			tool_die("handshake with %s failed: %s", g->host,
+				 get_err(g->conn, ret));
 	}
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 		     "User-Agent: ktls-get/%s\r\nConnection: close\r\n\r\n",
-		     path, host, ktls_version());
+		     g->path, g->host, ktls_version());
 	if (n <= 0 || (size_t)n >= sizeof(req) ||
-	    (conn ? tool_send_all(conn, req, (size_t)n) :
-	     send(fd, req, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -EIO) < 0)
-		tool_die("sending the request failed: %s", get_err(conn, -EIO));
-	/* The head. */
-	while (!(body = strstr(head, "\r\n\r\n")) || hlen == 0) {
-		if (hlen >= HEAD_MAX)
+	    (g->conn ? tool_send_all(g->conn, req, (size_t)n) :
+	     send(g->fd, req, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -EIO) < 0)
+		tool_die("sending the request failed: %s",
+			 get_err(g->conn, -EIO));
+}
+
+/* Read until the head is whole; what came after it stays in g->buf. */
+static void read_head(struct get *g)
+{
+	size_t len = 0;
+	ssize_t r;
+	int ret;
+
+	for (;;) {
+		ret = resp_parse_head(g->buf, len, &g->head);
+		if (ret == -ENOTSUP)
+			tool_die("the server sent a transfer coding other than "
+				 "chunked, which ktls-get does not decode");
+		if (ret == -EMSGSIZE)
 			tool_die("the answer's head is over %d bytes",
-				 HEAD_MAX);
-		r = get_recv(conn, fd, head + hlen, HEAD_MAX - hlen);
+				 RESP_HEAD_MAX);
+		if (ret < 0)
+			tool_die("not an HTTP/1.x answer");
+		if (ret > 0)
+			break;
+		r = get_recv(g->conn, g->fd, g->buf + len, BUF_SIZE - len);
 		if (r <= 0)
 			tool_die("no answer: %s", r == 0 ? "the server "
-				 "closed the connection" : get_err(conn, r));
-		hlen += (size_t)r;
-		head[hlen] = '\0';
+				 "closed the connection" : get_err(g->conn, r));
+		len += (size_t)r;
 	}
-	if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
-		tool_die("not an HTTP answer");
-	for (p = strstr(head, "\r\n"); p && p < body; p = strstr(p + 2, "\r\n"))
-		if (!strncasecmp(p + 2, "Content-Length:", 15))
-			length = strtoll(p + 17, NULL, 10);
-	bar = isatty(STDERR_FILENO) && !o.quiet;
-	/* What came with the head, then the rest. */
-	body += 4;
-	r = (ssize_t)(head + hlen - body);
-	for (;;) {
-		if (r > 0) {
-			const char *src = got == 0 && body ? body : buf;
+	g->have = len - (size_t)ret;
+	memmove(g->buf, g->buf + ret, g->have);
+}
 
-			if (out >= 0 && write(out, src, (size_t)r) != r)
-				tool_die("%s: %s", output, strerror(errno));
-			got += (unsigned long long)r;
-			if (bar)
-				progress(got, length, t0, false);
-		}
-		body = NULL;
-		if (length >= 0 && got >= (unsigned long long)length)
-			break;
-		r = get_recv(conn, fd, buf, BUF_SIZE);
+/* Write what is in g->buf (chunked framing stripped first); whether the
+ * body is complete. */
+static bool take(struct get *g)
+{
+	size_t used;
+	ssize_t n = (ssize_t)g->have;
+
+	if (g->head.chunked) {
+		n = resp_chunked_decode(&g->chunked, g->buf, g->have, &used);
+		if (n < 0)
+			tool_die("after %llu bytes: the chunked framing is "
+				 "broken", g->got);
+		if (used < g->have)
+			tool_die("the server sent %zu bytes after the last "
+				 "chunk", g->have - used);
+	}
+	if (n > 0 && g->out >= 0 && write(g->out, g->buf, (size_t)n) != n)
+		tool_die("%s: %s", g->output, strerror(errno));
+	g->got += (unsigned long long)n;
+	g->have = 0;
+	if (g->bar)
+		progress(g->got, g->head.length, g->t0, false);
+	if (g->head.chunked)
+		return g->chunked.done;
+	return g->head.length >= 0 &&
+	       g->got >= (unsigned long long)g->head.length;
+}
+
+static void read_body(struct get *g)
+{
+	ssize_t r;
+
+	if (g->head.length >= 0 && g->have > (size_t)g->head.length)
+		tool_die("the server sent more than its Content-Length");
+	while (!take(g)) {
+		r = get_recv(g->conn, g->fd, g->buf, BUF_SIZE);
+		if (r == 0 && !g->head.chunked && g->head.length < 0)
+			return;		/* close_notify: the end of the body */
 		if (r == 0)
-			break;		/* close_notify: the end of the body */
-		if (r < 0) {
-			fprintf(stderr, "ktls-get: after %llu bytes: %s\n",
-				got, get_err(conn, r));
-			return 1;
-		}
+			tool_die("after %llu bytes: the server closed the "
+				 "connection before the end of the body",
+				 g->got);
+		if (r < 0)
+			tool_die("after %llu bytes: %s", g->got,
+				 get_err(g->conn, r));
+		g->have = (size_t)r;
+		if (g->head.length >= 0 &&
+		    g->got + g->have > (unsigned long long)g->head.length)
+			tool_die("the server sent more than its "
+				 "Content-Length");
 	}
-	t1 = now_s();
-	if (bar)
-		progress(got, length, t0, true);
-	if (!o.quiet && !conn)
-		fprintf(stderr, "ktls-get: %d, %llu bytes in %.3f s: %.1f MB/s; "
-			"plain TCP, no TLS\n", status, got, t1 - t0,
-			t1 > t0 ? (double)got / (t1 - t0) / 1e6 : 0.0);
-	if (!o.quiet && conn)
-		fprintf(stderr, "ktls-get: %d, %llu bytes in %.3f s: %.1f MB/s; "
-			"%s %s, tx=%s rx=%s\n", status, got, t1 - t0,
-			t1 > t0 ? (double)got / (t1 - t0) / 1e6 : 0.0,
-			tool_version_name(ktls_conn_version(conn)),
-			ktls_cipher_name(ktls_conn_cipher(conn)),
-			ktls_conn_offloaded(conn, KTLS_DIR_TX) ? "kernel" :
+}
+
+static void summary(const struct get *g, double t1)
+{
+	double secs = t1 - g->t0, rate = secs > 0 ? (double)g->got / secs : 0;
+	const struct ktls_conn *c = g->conn;
+
+	if (g->o.quiet)
+		return;
+	fprintf(stderr, "ktls-get: %d %s, %llu bytes in %.3f s: %.1f MB/s; ",
+		g->head.status, g->head.reason, g->got, secs, rate / 1e6);
+	if (!c)
+		fprintf(stderr, "plain TCP, no TLS\n");
+	else
+		fprintf(stderr, "%s %s, tx=%s rx=%s\n",
+			tool_version_name(ktls_conn_version(c)),
+			ktls_cipher_name(ktls_conn_cipher(c)),
+			ktls_conn_offloaded(c, KTLS_DIR_TX) ? "kernel" :
 			"software",
-			ktls_conn_offloaded(conn, KTLS_DIR_RX) ? "kernel" :
+			ktls_conn_offloaded(c, KTLS_DIR_RX) ? "kernel" :
 			"software");
-	if (conn && ktls_close(conn) < 0 && !o.quiet)
+}
+
+int main(int argc, char **argv)
+{
+	struct get g = { .fd = -1, .out = -1 };
+	bool ok;
+
+	parse_args(&g, argc, argv);
+	if (g.output && !strcmp(g.output, "-"))
+		g.out = STDOUT_FILENO;
+	else if (g.output)
+		g.out = open(g.output, O_WRONLY | O_CREAT | O_TRUNC |
+			     O_CLOEXEC, 0644);
+	if (g.output && g.out < 0)
+		tool_die("%s: %s", g.output, strerror(errno));
+	g.buf = malloc(BUF_SIZE);
+	if (!g.buf)
+		tool_die("out of memory");
+	if (g.tls)
+		g.ctx = tool_ctx_setup(&g.o);
+	g.t0 = now_s();
+	connect_and_ask(&g);
+	read_head(&g);
+	g.bar = isatty(STDERR_FILENO) && !g.o.quiet;
+	read_body(&g);
+	if (g.bar)
+		progress(g.got, g.head.length, g.t0, true);
+	summary(&g, now_s());
+	ok = g.head.status >= 200 && g.head.status < 300;
+	if (!ok)
+		fprintf(stderr, "ktls-get: server answered %d %s\n",
+			g.head.status, g.head.reason);
+	if (g.conn && ktls_close(g.conn) < 0 && !g.o.quiet)
 		fprintf(stderr, "ktls-get: close_notify not sent: %s\n",
-			ktls_conn_errstr(conn));
-	ktls_conn_free(conn);
-	ktls_ctx_free(ctx);
-	close(fd);
-	free(buf);
-	if (out >= 0 && close(out) < 0)
-		tool_die("%s: %s", output, strerror(errno));
-	if (length >= 0 && got != (unsigned long long)length) {
-		fprintf(stderr, "ktls-get: %llu of %lld bytes\n", got, length);
-		return 1;
-	}
-	return status >= 200 && status < 300 ? 0 : 1;
+			ktls_conn_errstr(g.conn));
+	ktls_conn_free(g.conn);
+	ktls_ctx_free(g.ctx);
+	close(g.fd);
+	free(g.buf);
+	if (g.out >= 0 && close(g.out) < 0)
+		tool_die("%s: %s", g.output, strerror(errno));
+	return ok ? 0 : 1;
 }
