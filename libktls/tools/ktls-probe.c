@@ -5,12 +5,14 @@
  * Exit status: 0 if kTLS is usable, 1 if it is not, 2 on a usage or
  * internal error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <liburing.h>
 
@@ -103,6 +105,66 @@ static void print_cell(int err, int width)
 	printf("  %-*s", width, buf);
 }
 
+/* Whether @file lists the tls module ("kernel/net/tls/tls.ko", any
+ * compression) at the start of a line. */
+static bool lists_tls(const char *release, const char *file)
+{
+	char path[512], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/lib/modules/%s/%s", release, file);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "kernel/net/tls/tls.ko", 21);
+	fclose(f);
+	return found;
+}
+
+/* What to do when kTLS is not usable, as one sentence. */
+static const char *next_step(int ulp, const char *release)
+{
+	static char buf[400];
+	char dir[300];
+
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", release);
+	if (ulp == 0)
+		return "the TLS ULP attaches but no cipher offloads both ways: "
+		       "load the kernel's AEADs (modprobe gcm ccm "
+		       "chacha20poly1305) and probe again";
+	if (ulp != -ENOENT)
+		return "see the TLS ULP's reason above";
+	if (lists_tls(release, "modules.dep"))
+		return "load the tls module (as root: modprobe tls) and probe "
+		       "again";
+	if (lists_tls(release, "modules.builtin"))
+		return "the tls module is built in but does not attach: "
+		       "see the kernel's log";
+	if (access(dir, F_OK) < 0) {
+		snprintf(buf, sizeof(buf), "this kernel's modules are not in "
+			 "%s: install them, then modprobe tls", dir);
+		return buf;
+	}
+	return "this kernel ships no tls module (CONFIG_TLS is off): boot a "
+	       "kernel built with CONFIG_TLS=m or y (Debian's is)";
+}
+
+/* Without kTLS: the next step, what works anyway, and what does not. */
+static void print_without(int ulp, const char *release)
+{
+	printf("%-20s %s\n", "next step", next_step(ulp, release));
+	printf("%-20s %s\n", "in software",
+	       "handshakes, and the record layer in wolfSSL: the tools fall\n"
+	       "                     back by themselves (or take --software); "
+	       "bodies are copied\n                     through user space");
+	printf("%-20s %s\n", "daemon mode",
+	       "needs kTLS: handshaked hands back sockets with the keys in\n"
+	       "                     the kernel, so here it refuses every "
+	       "handshake");
+}
+
 static void print_table(const struct ktls_caps *caps, const char *kernel)
 {
 	int ulp = ktls_caps_ulp(caps);
@@ -119,6 +181,8 @@ static void print_table(const struct ktls_caps *caps, const char *kernel)
 		       ktls_caps_ulp_reason(caps));
 	printf("%-20s %s\n", "kTLS usable", ktls_caps_usable(caps) ?
 	       "yes" : "no");
+	if (!ktls_caps_usable(caps))
+		print_without(ulp, kernel);
 
 	printf("\n%-8s %-18s  %-30s  %s\n", "version", "cipher", "TX", "RX");
 	for (v = 0; v < ARRAY_SIZE(versions); v++) {
@@ -199,59 +263,89 @@ static void json_error(int err)
 		json_string(errname(err, buf, sizeof(buf)));
 }
 
+/*
+ * One capability, the same shape everywhere: {"available":B,"error":E,
+ * "reason":R}, E the errno name and R a sentence, both null when it works;
+ * json_cap_open() leaves the object open for more members.
+ */
+static void json_cap_open(int err, const char *reason)
+{
+	printf("{\"available\":%s,\"error\":", json_bool(err == 0));
+	json_error(err);
+	fputs(",\"reason\":", stdout);
+	if (err == 0)
+		fputs("null", stdout);
+	else
+		json_string(reason ? reason : ktls_strerror(err));
+}
+
+static void json_cap(int err, const char *reason)
+{
+	json_cap_open(err, reason);
+	putchar('}');
+}
+
+static void json_ciphers(const struct ktls_caps *caps)
+{
+	size_t v, c;
+	int d;
+
+	fputs(",\"ciphers\":[", stdout);
+	for (v = 0; v < ARRAY_SIZE(versions); v++) {
+		for (c = 0; c < ARRAY_SIZE(ciphers); c++) {
+			printf("%s{\"version\":", v || c ? "," : "");
+			json_string(versions[v].name);
+			fputs(",\"cipher\":", stdout);
+			json_string(ktls_cipher_name(ciphers[c]));
+			for (d = 0; d < 2; d++) {
+				printf(",\"%s\":", d ? "rx" : "tx");
+				json_cap(ktls_caps_cipher(caps,
+					versions[v].version, ciphers[c],
+					d ? KTLS_DIR_RX : KTLS_DIR_TX), NULL);
+			}
+			putchar('}');
+		}
+	}
+	putchar(']');
+}
+
 static void print_json(const struct ktls_caps *caps, const char *kernel)
 {
 	int ulp = ktls_caps_ulp(caps);
 	int uring = ktls_caps_io_uring(caps);
-	size_t v, c, o;
-	bool first = true;
+	size_t o;
 
 	fputs("{\"kernel\":", stdout);
 	json_string(kernel);
 	printf(",\"libktls\":");
 	json_string(ktls_version());
 	printf(",\"ktls_usable\":%s", json_bool(ktls_caps_usable(caps)));
-	printf(",\"ulp\":{\"available\":%s,\"error\":", json_bool(ulp == 0));
-	json_error(ulp);
-	fputs(",\"reason\":", stdout);
-	json_string(ktls_caps_ulp_reason(caps));
-	fputs("},\"ciphers\":[", stdout);
-	for (v = 0; v < ARRAY_SIZE(versions); v++) {
-		for (c = 0; c < ARRAY_SIZE(ciphers); c++) {
-			int tx = ktls_caps_cipher(caps, versions[v].version,
-						  ciphers[c], KTLS_DIR_TX);
-			int rx = ktls_caps_cipher(caps, versions[v].version,
-						  ciphers[c], KTLS_DIR_RX);
-
-			printf("%s{\"version\":", first ? "" : ",");
-			first = false;
-			json_string(versions[v].name);
-			fputs(",\"cipher\":", stdout);
-			json_string(ktls_cipher_name(ciphers[c]));
-			printf(",\"tx\":%s,\"rx\":%s,\"tx_error\":",
-			       json_bool(tx == 0), json_bool(rx == 0));
-			json_error(tx);
-			fputs(",\"rx_error\":", stdout);
-			json_error(rx);
-			putchar('}');
-		}
-	}
-	printf("],\"rx_expect_no_pad\":%s",
-	       json_bool(ktls_caps_rx_no_pad(caps)));
-	printf(",\"rekey\":{\"supported\":%s,\"error\":",
-	       json_bool(ktls_caps_rekey(caps) == 0));
-	json_error(ktls_caps_rekey(caps));
-	printf("},\"handshake_netlink\":%s",
-	       json_bool(ktls_caps_handshake_netlink(caps) == 0));
-	printf(",\"io_uring\":{\"available\":%s,\"error\":",
-	       json_bool(uring == 0));
-	json_error(uring);
+	fputs(",\"next_step\":", stdout);
+	if (ktls_caps_usable(caps))
+		fputs("null", stdout);
+	else
+		json_string(next_step(ulp, kernel));
+	fputs(",\"ulp\":", stdout);
+	json_cap(ulp, ktls_caps_ulp_reason(caps));
+	json_ciphers(caps);
+	fputs(",\"rx_expect_no_pad\":", stdout);
+	json_cap(ktls_caps_rx_no_pad(caps) ? 0 : -EOPNOTSUPP,
+		 "the kernel does not take TLS_RX_EXPECT_NO_PAD");
+	fputs(",\"rekey\":", stdout);
+	json_cap(ktls_caps_rekey(caps), NULL);
+	fputs(",\"handshake_netlink\":", stdout);
+	json_cap(ktls_caps_handshake_netlink(caps), NULL);
+	fputs(",\"io_uring\":", stdout);
+	json_cap_open(uring, NULL);
+	/* io_uring's object gets its operations, each one a capability. */
 	fputs(",\"ops\":{", stdout);
 	for (o = 0; o < ARRAY_SIZE(uring_ops); o++) {
 		printf("%s", o ? "," : "");
 		json_string(uring_ops[o].name);
-		printf(":%s", json_bool(ktls_caps_io_uring_op(caps,
-						uring_ops[o].opcode)));
+		putchar(':');
+		json_cap(ktls_caps_io_uring_op(caps, uring_ops[o].opcode) ?
+			 0 : -EOPNOTSUPP, "the kernel does not offer this "
+			 "io_uring operation");
 	}
 	fputs("}}}\n", stdout);
 }
