@@ -12,12 +12,13 @@
 #include <sys/types.h>
 
 #include "ktls.h"
+#include "proto.h"
 
 #define HSD_NAME "handshaked"
 #define HSD_DEFAULT_CONFIG "/etc/handshaked.conf"
 #define HSD_DEFAULT_SOCKET "/run/handshaked.sock"
 
-#define HSD_MAX_NAME 64		/* identity, profile and rule names */
+#define HSD_MAX_NAME (KTLS_PROTO_NAME_MAX + 1)	/* names, with the NUL */
 #define HSD_MAX_CRLS 8
 #define HSD_MAX_IDS 32		/* uids or gids in one access rule */
 

@@ -1153,7 +1153,8 @@ unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
  * so TLS 1.3 tickets that arrive later are dropped and a KeyUpdate from
  * the peer ends the connection with -EKEYEXPIRED.
  *
- * Return: 0; -EINVAL for an empty profile or a path of 108 bytes or more.
+ * Return: 0; -EINVAL for an empty profile, one over 63 bytes, or a path of
+ * 108 bytes or more.
  */
 KTLS_MUST_CHECK int ktls_ctx_set_daemon(struct ktls_ctx *ctx,
 					const char *socket_path,

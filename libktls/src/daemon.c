@@ -15,8 +15,9 @@
 #include "ktls_int.h"
 #include "proto.h"
 
-/* How long to wait for handshaked beyond its own handshake timeout. */
-#define KTLS_DAEMON_WAIT_MS 120000
+/* How long to wait for handshaked's answer: its longest handshake
+ * timeout (3600 s, handshaked.conf(5)), plus 30 s as a last guard. */
+#define KTLS_DAEMON_WAIT_MS ((3600 + 30) * 1000)
 
 int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 			const char *profile)
@@ -29,9 +30,11 @@ int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 	if (socket_path) {
 		if (!*socket_path ||
 		    strlen(socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path) ||
-		    !profile || !*profile || strlen(profile) > 255) {
+		    !profile || !*profile ||
+		    strlen(profile) > KTLS_PROTO_NAME_MAX) {
 			ktls_set_err(ctx->err, "daemon mode needs a socket path "
-				     "(under 108 bytes) and a profile name");
+				     "(under 108 bytes) and a profile name (1 to "
+				     "63 bytes)");
 			return -EINVAL;
 		}
 		p = strdup(socket_path);
@@ -187,8 +190,9 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 }
 
 /*
- * The whole handshake, through handshaked.  Blocks until it answers (at
- * most its handshake timeout, plus KTLS_DAEMON_WAIT_MS as a last guard).
+ * The whole handshake, through handshaked.  Blocks until it answers: the
+ * daemon ends every handshake within its handshake timeout, and
+ * KTLS_DAEMON_WAIT_MS guards against one that never does.
  */
 int ktls_daemon_handshake(struct ktls_conn *conn)
 {

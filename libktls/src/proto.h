@@ -33,6 +33,8 @@
 #define KTLS_PROTO_VERSION 1
 #define KTLS_PROTO_HDR 12
 #define KTLS_PROTO_MAX 65536
+/* The longest profile name (bytes, without the NUL) handshaked takes. */
+#define KTLS_PROTO_NAME_MAX 63
 
 enum ktls_msg_type {
 	KTLS_MSG_HANDSHAKE = 1,
@@ -45,7 +47,7 @@ enum ktls_attr {
 	KTLS_A_ROLE = 1,		/* R u8 enum ktls_role (required) */
 	KTLS_A_PEER_NAME = 2,		/* R str: SNI and name to verify */
 	KTLS_A_ALPN = 3,		/* R str: comma-separated */
-	KTLS_A_PROFILE = 4,		/* R str (required) */
+	KTLS_A_PROFILE = 4,		/* R str (required), 1 to 63 bytes */
 	KTLS_A_TIMEOUT_MS = 5,		/* R u32: 0 for the daemon's */
 
 	KTLS_A_STATUS = 16,		/* A s32: 0 or -errno (always) */

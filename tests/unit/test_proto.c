@@ -108,6 +108,27 @@ static void test_proto_recv_empty_message_closes_its_fd(void **state)
 	recv_case(0, 1, 0, false);
 }
 
+/* The library refuses a profile name handshaked would not take, rather
+ * than have the daemon answer with a malformed-request status (it did, for
+ * names of 64 to 255 bytes). */
+static void test_daemon_profile_name_limit(void **state)
+{
+	char name[KTLS_PROTO_NAME_MAX + 2];
+	struct ktls_ctx *ctx = ktls_ctx_new();
+
+	(void)state;
+	assert_non_null(ctx);
+	memset(name, 'p', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_int_equal(ktls_ctx_set_daemon(ctx, "/run/hsd.sock", name),
+			 -EINVAL);
+	name[KTLS_PROTO_NAME_MAX] = '\0';
+	assert_int_equal(ktls_ctx_set_daemon(ctx, "/run/hsd.sock", name), 0);
+	assert_int_equal(ktls_ctx_set_daemon(ctx, "/run/hsd.sock", ""),
+			 -EINVAL);
+	ktls_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +136,7 @@ int main(void)
 		cmocka_unit_test(test_proto_recv_without_fd),
 		cmocka_unit_test(test_proto_recv_two_fds_closes_both),
 		cmocka_unit_test(test_proto_recv_empty_message_closes_its_fd),
+		cmocka_unit_test(test_daemon_profile_name_limit),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
