@@ -49,7 +49,8 @@ static void usage(FILE *f)
 		"Usage: ktls-server [options] PORT\n"
 		"Accept TLS connections on PORT (0: any free port) and answer.\n"
 		"\n"
-		"  --bind ADDR       listen on ADDR (default 127.0.0.1)\n"
+		"  --bind ADDR       listen on ADDR, IPv4 or IPv6 (default\n"
+		"                    127.0.0.1; :: is every address, both)\n"
 		"  --www             answer an HTTP request with a page about\n"
 		"                    the session\n"
 		"  --file PATH       send PATH (with sendfile), then close\n"
@@ -70,32 +71,6 @@ enum {
 	OPT_BIND = 512, OPT_WWW, OPT_FILE, OPT_OUT, OPT_VERIFY,
 	OPT_REQUIRE, OPT_COUNT, OPT_FORK, OPT_READY, OPT_NO_CACHE,
 };
-
-static int listen_on(const char *addr, const char *port, int *portp)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int one = 1, fd;
-	char *end;
-	long p = strtol(port, &end, 10);
-
-	if (*end || p < 0 || p > 65535)
-		tool_die("'%s' is not a port", port);
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
-		tool_die("'%s' is not an IPv4 address", addr);
-	sin.sin_port = htons((uint16_t)p);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		tool_die("socket: %s", strerror(errno));
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		tool_die("bind %s:%s: %s", addr, port, strerror(errno));
-	if (listen(fd, 64) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
-		tool_die("listen: %s", strerror(errno));
-	*portp = ntohs(sin.sin_port);
-	return fd;
-}
 
 /*
  * Read an HTTP request head, then answer with a page.  Heads up to
@@ -200,37 +175,35 @@ static int serve(struct server *s, struct ktls_conn *conn, long long *in,
 /* Handshake and serve one client; log one line.  Returns 0 if all went
  * well. */
 static int handle(struct server *s, struct ktls_ctx *ctx, int fd,
-		  const struct sockaddr_in *peer)
+		  const struct sockaddr_storage *peer)
 {
 	struct ktls_conn *conn = ktls_conn_new(ctx, fd, KTLS_ROLE_SERVER);
-	char addr[INET_ADDRSTRLEN] = "?", line[512];
+	char addr[INET6_ADDRSTRLEN + 8], line[512];
 	long long in = 0, out = 0;
 	int ret;
 
-	inet_ntop(AF_INET, &peer->sin_addr, addr, sizeof(addr));
+	tool_addr(peer, addr, sizeof(addr));
 	if (!conn) {
-		fprintf(stderr, "%s: %s:%u failed: out of memory\n", tool_name,
-			addr, ntohs(peer->sin_port));
+		fprintf(stderr, "%s: %s failed: out of memory\n", tool_name,
+			addr);
 		return -ENOMEM;
 	}
 	ret = ktls_conn_handshake(conn);
 	if (ret < 0) {
-		fprintf(stderr, "%s: %s:%u handshake failed: %s\n", tool_name,
-			addr, ntohs(peer->sin_port), ktls_conn_errstr(conn));
+		fprintf(stderr, "%s: %s handshake failed: %s\n", tool_name,
+			addr, ktls_conn_errstr(conn));
 		goto out;
 	}
 	if (tool_session_line(conn, line, sizeof(line)) < 0)
 		line[0] = '\0';
 	ret = serve(s, conn, &in, &out);
 	if (ret < 0)
-		fprintf(stderr, "%s: %s:%u %s failed after %lld in, %lld out: "
-			"%s\n", tool_name, addr, ntohs(peer->sin_port), line,
-			in, out, *ktls_conn_errstr(conn) ?
+		fprintf(stderr, "%s: %s %s failed after %lld in, %lld out: "
+			"%s\n", tool_name, addr, line, in, out, *ktls_conn_errstr(conn) ?
 			ktls_conn_errstr(conn) : ktls_strerror(ret));
 	else if (!s->o.quiet)
-		fprintf(stderr, "%s: %s:%u ok %s in=%lld out=%lld "
-			"keyupdates=%u\n", tool_name, addr,
-			ntohs(peer->sin_port), line, in, out,
+		fprintf(stderr, "%s: %s ok %s in=%lld out=%lld "
+			"keyupdates=%u\n", tool_name, addr, line, in, out,
 			ktls_conn_key_updates(conn));
 out:
 	ktls_conn_free(conn);
@@ -271,6 +244,7 @@ int main(int argc, char **argv)
 	struct ktls_ctx *ctx;
 	int c, lfd, port, ret, failed = 0;
 	long done = 0;
+	char *end;
 
 	tool_opts_init(&s.o);
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -296,9 +270,10 @@ int main(int argc, char **argv)
 			s.o.verify = KTLS_VERIFY_REQUIRE;
 			break;
 		case OPT_COUNT:
-			s.count = strtol(optarg, NULL, 10);
-			if (s.count <= 0)
-				tool_die("--count takes a positive number");
+			s.count = strtol(optarg, &end, 10);
+			if (*end || end == optarg || s.count <= 0)
+				tool_usage_error("--count takes a positive "
+						 "number");
 			break;
 		case OPT_FORK:
 			s.fork = true;
@@ -316,33 +291,31 @@ int main(int argc, char **argv)
 			printf("ktls-server %s\n", ktls_version());
 			return 0;
 		default:
-			if (tool_opt(&s.o, c, optarg) < 0) {
-				usage(stderr);
-				return 1;
-			}
+			if (tool_opt(&s.o, c, optarg) < 0)
+				tool_usage_error(NULL);
 		}
 	}
-	if (argc - optind != 1) {
-		usage(stderr);
-		return 1;
-	}
+	if (argc - optind != 1)
+		tool_usage_error("expected one PORT, got %d arguments",
+				 argc - optind);
 	if (s.o.n_ids == 0 && !s.o.daemon)
-		tool_die("a server needs --cert FILE --key FILE (or --daemon)");
+		tool_usage_error("a server needs --cert FILE --key FILE (or "
+				 "--daemon)");
 	signal(SIGPIPE, SIG_IGN);
 	if (s.fork)
 		signal(SIGCHLD, SIG_IGN);
 	ctx = tool_ctx_setup(&s.o);
 	if (s.no_cache && ktls_ctx_set_session_cache(ctx, 0, 7200) < 0)
 		tool_die("--no-cache: %s", ktls_ctx_errstr(ctx));
-	lfd = listen_on(s.bind, argv[optind], &port);
+	lfd = tool_listen(s.bind, argv[optind], 64, &port);
 	if (!s.o.quiet)
-		fprintf(stderr, "%s: listening on %s:%d\n", tool_name, s.bind,
-			port);
+		fprintf(stderr, strchr(s.bind, ':') ? "%s: listening on [%s]:%d\n"
+			: "%s: listening on %s:%d\n", tool_name, s.bind, port);
 	if (s.ready_file)
 		write_ready(s.ready_file, port);
 
 	while (s.count < 0 || done < s.count) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		int fd = accept4(lfd, (struct sockaddr *)&peer, &len,
 				 SOCK_CLOEXEC);

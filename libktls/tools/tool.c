@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * tool.c - the parts ktls-client and ktls-server share.
+ * tool.c - the parts the TLS tools share: options, the context they make,
+ * listening sockets and addresses, moving data, errors.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -24,6 +28,21 @@ void tool_die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+void tool_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		fprintf(stderr, "%s: ", tool_name);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
+	exit(2);
 }
 
 void tool_opts_init(struct tool_opts *o)
@@ -71,17 +90,18 @@ int tool_opt(struct tool_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_CRL:
 		if (o->n_crls == 4)
-			tool_die("at most 4 CRL files");
+			tool_usage_error("at most 4 --crl files");
 		o->crls[o->n_crls++] = arg;
 		return 0;
 	case OPT_CERT:
 		if (o->n_ids == 8)
-			tool_die("at most 8 certificates");
+			tool_usage_error("at most 8 --cert files");
 		o->certs[o->n_ids] = arg;
 		return 0;
 	case OPT_KEY:
 		if (!o->certs[o->n_ids])
-			tool_die("--key %s needs a --cert before it", arg);
+			tool_usage_error("--key %s needs a --cert before it",
+					 arg);
 		o->keys[o->n_ids++] = arg;
 		return 0;
 	case OPT_PASS:
@@ -96,7 +116,8 @@ int tool_opt(struct tool_opts *o, int c, const char *arg)
 	case OPT_MIN:
 	case OPT_MAX:
 		if (parse_version(arg) < 0)
-			tool_die("'%s' is not a TLS version (1.2 or 1.3)", arg);
+			tool_usage_error("'%s' is not a TLS version (1.2 or "
+					 "1.3)", arg);
 		if (c == OPT_MIN)
 			o->vmin = parse_version(arg);
 		else
@@ -111,9 +132,17 @@ int tool_opt(struct tool_opts *o, int c, const char *arg)
 	case OPT_QUIET:
 		o->quiet = true;
 		return 0;
-	case OPT_RECORD_LIMIT:
-		o->record_limit = strtol(arg, NULL, 10);
+	case OPT_RECORD_LIMIT: {
+		char *end;
+
+		errno = 0;
+		o->record_limit = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || o->record_limit <= 0)
+			tool_usage_error("--record-limit '%s': expected a "
+					 "whole number of records, 1 or more",
+					 arg);
 		return 0;
+	}
 	case OPT_DAEMON:
 		o->daemon = arg;
 		return 0;
@@ -378,4 +407,63 @@ int tool_pump(struct ktls_conn *conn, int in_fd, int out_fd,
 	if (in_open)
 		return ktls_close(conn);
 	return 0;
+}
+
+int tool_listen(const char *addr, const char *port, int backlog, int *portp)
+{
+	struct addrinfo hints = {
+		.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+		.ai_socktype = SOCK_STREAM,
+	}, *ai;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int one = 1, zero = 0, fd, ret;
+	char *end;
+	long p = strtol(port, &end, 10);
+
+	if (!*port || *end || p < 0 || p > 65535)
+		tool_usage_error("'%s' is not a port", port);
+	ret = getaddrinfo(addr, port, &hints, &ai);
+	if (ret)
+		tool_usage_error("--bind '%s' is not an IPv4 or IPv6 address",
+				 addr);
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		tool_die("socket: %s", strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* "::" takes IPv4 too (dual stack), whatever the sysctl says. */
+	if (ai->ai_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+				 sizeof(zero));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+		tool_die("bind %s port %s: %s", addr, port, strerror(errno));
+	freeaddrinfo(ai);
+	if (listen(fd, backlog) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		tool_die("listen: %s", strerror(errno));
+	*portp = ntohs(ss.ss_family == AF_INET6 ?
+		       ((struct sockaddr_in6 *)&ss)->sin6_port :
+		       ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
+		      size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	const struct sockaddr_in *s4 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], host,
+			  sizeof(host));
+		snprintf(buf, size, "%s:%u", host, ntohs(s6->sin6_port));
+	} else if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, size, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%u", host, ntohs(s4->sin_port));
+	}
+	return buf;
 }

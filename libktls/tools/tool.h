@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "ktls.h"
 
@@ -102,5 +103,15 @@ int tool_pump(struct ktls_conn *conn, int in_fd, int out_fd,
 	      long long *sent, long long *received);
 __attribute__((format(printf, 1, 2), noreturn))
 void tool_die(const char *fmt, ...);
+/* A listening TCP socket on @addr (IPv4 or IPv6, numeric; "::" is dual
+ * stack) and @port (0: any); *@portp gets the port.  Dies on failure. */
+int tool_listen(const char *addr, const char *port, int backlog, int *portp);
+/* "1.2.3.4:5" or "[::1]:5" (IPv4-mapped addresses as IPv4), in @buf. */
+const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
+		      size_t size);
+/* A usage error: the sentence (if @fmt is not NULL), then "Try 'TOOL
+ * --help'", and exit status 2. */
+__attribute__((format(printf, 1, 2), noreturn))
+void tool_usage_error(const char *fmt, ...);
 
 #endif /* KTLS_TOOL_H */
