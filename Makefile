@@ -380,6 +380,7 @@ lint:
 		--suppress='preprocessorErrorDirective:libktls/src/ktls_wolf.h' \
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
+		-Ilibktls/tools \
 		libktls/src libktls/tools handshaked bench tests/unit \
 		tests/helpers.c tests/conform
 
