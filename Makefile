@@ -91,6 +91,8 @@ TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 # Code the TLS tools share, and what one tool has beside its main file.
 TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
 TOOL_OBJS_ktls-get := $(B)/obj/static/libktls/tools/response.o
+# (ktls-serve's request parsing, apart from its sockets)
+TOOL_OBJS_ktls-serve := $(B)/obj/static/libktls/tools/http.o
 # Benchmarks: standalone programs against the shared library.
 # record-openssl is the OpenSSL peer of record-ktls: libssl, no libktls
 # (and none of wolfSSL's headers, whose OpenSSL layer has the same names),
@@ -114,6 +116,7 @@ HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 # ... and of a tool's code, its objects: TOOL_OBJS_<test>.
 TOOL_OBJS_test_response := $(B)/obj/static/libktls/tools/response.o
+TOOL_OBJS_test_http := $(B)/obj/static/libktls/tools/http.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
@@ -200,6 +203,7 @@ $(B)/bin/ktls-client $(B)/bin/ktls-server $(B)/bin/ktls-serve \
 		$(RPATH)
 
 $(B)/bin/ktls-get: $(TOOL_OBJS_ktls-get)
+$(B)/bin/ktls-serve: $(TOOL_OBJS_ktls-serve)
 
 bench-build: $(BENCH_BINS)
 
@@ -299,6 +303,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
 $(B)/tests/test_config: $(HSD_OBJS_test_config)
 $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
 $(B)/tests/test_response: $(TOOL_OBJS_test_response)
+$(B)/tests/test_http: $(TOOL_OBJS_test_http)
 
 unit: $(UNIT_BINS)
 
@@ -375,6 +380,7 @@ lint:
 		--suppress='preprocessorErrorDirective:libktls/src/ktls_wolf.h' \
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
+		-Ilibktls/tools \
 		libktls/src libktls/tools handshaked bench tests/unit \
 		tests/helpers.c tests/conform
 

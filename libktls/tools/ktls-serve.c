@@ -13,17 +13,26 @@
  *
  * Files are opened with openat2(RESOLVE_BENEATH) below the document root:
  * no "..", absolute path, or symlink leads out of it, whatever the
- * encoding of the request.
+ * encoding of the request.  They are opened non-blocking, and only regular
+ * files are served, so that a FIFO cannot stop the loop.
+ *
+ * Requests are parsed by http.c, strictly; a body is read and dropped (up
+ * to HTTP_BODY_MAX) or refused, never taken for the next request.
+ *
+ * Deadlines: a request head must arrive within --head-timeout of its first
+ * byte (never extended), a connection waits --idle-timeout for the next
+ * request, an answer that makes no progress (nothing acknowledged) for
+ * --send-timeout is dropped, and after SIGTERM the requests in flight get
+ * --drain-timeout to finish.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <linux/tcp.h>		/* struct tcp_info with tcpi_bytes_acked */
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,13 +48,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "tool.h"
 
 const char *tool_name = "ktls-serve";
 
-#define HEAD_MAX 8192			/* request head limit */
-#define IDLE_SECONDS 30			/* keep-alive and slow heads */
 #define HANDSHAKE_SECONDS 10
+#define GIVE_UP_SECONDS 5		/* after the drain, for ring ops */
 
 enum cstate {
 	CS_HANDSHAKE,			/* in process, driven by epoll */
@@ -61,14 +70,16 @@ struct conn {
 	struct ktls_conn *tls;
 	enum cstate state;
 	char peer[INET6_ADDRSTRLEN + 8];
-	time_t deadline;
+	time_t deadline;		/* handshake, idle, head and body */
+	bool in_head;			/* a request's first byte came */
 	bool keep_alive;
 	int ops;			/* ring operations in flight */
 	/* the request */
-	char head[HEAD_MAX];
+	char head[HTTP_HEAD_MAX];
 	size_t head_len;
 	size_t head_used;		/* bytes of head[] this request took */
-	char line[256];			/* for the access log */
+	uint64_t skip;			/* body bytes still to drop */
+	char line[256];			/* for the access log, escaped */
 	/* the answer */
 	char out[1024];
 	size_t out_len;
@@ -77,6 +88,8 @@ struct conn {
 	size_t body_len;
 	int status;
 	unsigned long long sent;
+	time_t progress;		/* when the peer last acked bytes */
+	uint64_t acked;			/* how many it had then */
 	struct conn *prev, *next;
 };
 
@@ -88,7 +101,9 @@ struct server {
 	int root;			/* document root, O_PATH */
 	struct conn *conns;
 	unsigned int n_conns, max_conns, daemon_threads;
-	bool stopping, listening, quiet, daemon;
+	unsigned int head_timeout, idle_timeout, send_timeout, drain_timeout;
+	time_t drain_end, last_sweep;
+	bool stopping, listening, quiet, daemon, drain_over;
 	bool plain_sendfile;		/* bodies by sendfile(2), not the ring */
 };
 
@@ -104,12 +119,20 @@ static void usage(FILE *out)
 		"  --ready-file F    write the port to F once listening\n"
 		"  --plain-sendfile  send bodies with sendfile(2), not io_uring"
 		"\n                    (for comparisons: one body at a time)\n"
+		"  --head-timeout S  a request head within S seconds of its "
+		"first byte\n                    (default 20)\n"
+		"  --idle-timeout S  close a connection idle S seconds between "
+		"requests\n                    (default 60)\n"
+		"  --send-timeout S  drop a client that takes nothing for S "
+		"seconds\n                    (default 60)\n"
+		"  --drain-timeout S after SIGTERM, close what is left after S "
+		"seconds\n                    (default 10)\n"
 		TOOL_OPTS_HELP
 		"  -h, --help        print this help and exit\n"
 		"  -V, --version     print the version and exit\n"
 		"\nA line per request goes to standard output (unless "
 		"--quiet).\nSIGTERM or SIGINT: stop accepting, finish what is "
-		"in flight, exit.\n");
+		"in flight\n(within --drain-timeout), exit.\n");
 }
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -187,8 +210,10 @@ static const char *reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
 	case 416: return "Range Not Satisfiable";
 	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
 	case 505: return "HTTP Version Not Supported";
 	default: return "Internal Server Error";
 	}
@@ -238,43 +263,18 @@ static time_t parse_date(const char *v)
 	return timegm(&tm);
 }
 
-/* Percent-decode @in into @out; refuses %00, bad escapes, and a query or
- * fragment is cut off. */
-static int decode_path(const char *in, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (; *in && *in != '?' && *in != '#'; in++) {
-		int ch = (unsigned char)*in;
-
-		if (ch == '%') {
-			if (!isxdigit((unsigned char)in[1]) ||
-			    !isxdigit((unsigned char)in[2]))
-				return -1;
-			ch = (int)strtol((char[]){ in[1], in[2], 0 }, NULL, 16);
-			in += 2;
-			if (ch == 0)
-				return -1;
-		}
-		if (o + 1 >= size)
-			return -1;
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /*
  * Open @path (decoded, starting with '/') below the root.  openat2 with
  * RESOLVE_BENEATH refuses "..", absolute symlinks and any symlink that
  * leads out; "." and ".." segments are refused here too, so that the log
  * never shows a path that "worked" by walking up and down.  A directory
- * serves its index.html.
+ * serves its index.html.  O_NONBLOCK: a FIFO or a device must not stop
+ * the loop in open(); only a regular file is kept (in blocking mode).
  */
 static int open_below(struct server *s, const char *path, struct stat *st)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	char rel[PATH_MAX + 2];
@@ -312,85 +312,23 @@ static int open_below(struct server *s, const char *path, struct stat *st)
 			return -EIO;
 		}
 	}
-	if (!S_ISREG(st->st_mode)) {
+	if (!S_ISREG(st->st_mode) || fcntl(fd, F_SETFL, 0) < 0) {
 		close(fd);
 		return -EACCES;
 	}
 	return fd;
 }
 
-/* The value of header @name in @head (lines after the first), or NULL. */
-static const char *header(char *head, const char *name, char *buf,
-			  size_t size)
+/* Whether an answer with @status ends the connection: the request could
+ * not be read, or its body not framed. */
+static bool closes(int status)
 {
-	size_t nlen = strlen(name);
-	char *p = strstr(head, "\r\n");
-
-	while (p && p[2] != '\r') {
-		char *line = p + 2, *end = strstr(line, "\r\n");
-
-		if (!end)
-			return NULL;
-		if ((size_t)(end - line) > nlen && line[nlen] == ':' &&
-		    !strncasecmp(line, name, nlen)) {
-			const char *v = line + nlen + 1;
-			size_t vlen;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			vlen = (size_t)(end - v);
-			while (vlen && (v[vlen - 1] == ' ' ||
-					v[vlen - 1] == '\t'))
-				vlen--;
-			if (vlen >= size)
-				vlen = size - 1;
-			memcpy(buf, v, vlen);
-			buf[vlen] = '\0';
-			return buf;
-		}
-		p = end;
+	switch (status) {
+	case 400: case 405: case 413: case 431: case 501: case 505:
+		return true;
+	default:
+		return false;
 	}
-	return NULL;
-}
-
-/* "bytes=A-B", "bytes=A-", "bytes=-N" against @size: 0 and the range,
- * 1 to ignore the header (several ranges, or another unit), -1 for 416. */
-static int parse_range(const char *v, off_t size, off_t *from, off_t *len)
-{
-	unsigned long long a, b;
-	char *end;
-
-	if (strncmp(v, "bytes=", 6) || strchr(v, ','))
-		return 1;
-	v += 6;
-	if (*v == '-') {
-		b = strtoull(v + 1, &end, 10);
-		if (end == v + 1 || *end || b == 0)
-			return -1;
-		if (b > (unsigned long long)size)
-			b = (unsigned long long)size;
-		*from = size - (off_t)b;
-		*len = (off_t)b;
-		return size ? 0 : -1;
-	}
-	a = strtoull(v, &end, 10);
-	if (end == v || *end != '-')
-		return 1;
-	v = end + 1;
-	if (*v) {
-		b = strtoull(v, &end, 10);
-		if (*end || b < a)
-			return 1;
-	} else {
-		b = (unsigned long long)size - 1;
-	}
-	if (a >= (unsigned long long)size)
-		return -1;
-	if (b >= (unsigned long long)size)
-		b = (unsigned long long)size - 1;
-	*from = (off_t)a;
-	*len = (off_t)(b - a + 1);
-	return 0;
 }
 
 /* Queue the answer's head (and, after it, the body). */
@@ -402,16 +340,15 @@ static void answer(struct server *s, struct conn *c, int status,
 
 	http_date(time(NULL), date, sizeof(date));
 	c->status = status;
+	if (closes(status))
+		c->keep_alive = false;
 	if (status >= 400) {
-		/* Errors carry a short body of their own, and close after a
-		 * malformed request. */
+		/* Errors carry a short body of their own. */
 		static const char fmt[] = "%d %s\n";
 		char body[128];
 		int blen = snprintf(body, sizeof(body), fmt, status,
 				    reason(status));
 
-		if (status == 400 || status == 431 || status == 505)
-			c->keep_alive = false;
 		n = snprintf(c->out, sizeof(c->out),
 			     "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: ktls-serve"
 			     "\r\n%sContent-Type: text/plain\r\n"
@@ -432,6 +369,7 @@ static void answer(struct server *s, struct conn *c, int status,
 	}
 	c->out_len = n > 0 && (size_t)n < sizeof(c->out) ? (size_t)n : 0;
 	c->state = CS_SEND_HEAD;
+	c->progress = time(NULL);
 	if (!c->out_len ||
 	    ktls_ring_send(s->ring, c->tls, c->out, c->out_len, c) < 0) {
 		conn_end(s, c);
@@ -440,51 +378,87 @@ static void answer(struct server *s, struct conn *c, int status,
 	c->ops++;
 }
 
-/* A whole request head is in c->head: answer it. */
-static void handle(struct server *s, struct conn *c)
+/* The body's bytes that came with the head are dropped with it; the
+ * rest, c->skip, before the next request is read. */
+static void take_body(struct conn *c, uint64_t len)
 {
-	char method[16], target[4096], version[16], path[PATH_MAX];
-	char val[256], extra[512], lm[64];
-	char *eol = strstr(c->head, "\r\n");
-	bool head_only;
-	struct stat st;
-	off_t from = 0, len;
-	time_t ims;
-	int fd, r;
+	size_t here = c->head_len - c->head_used;
 
-	*eol = '\0';
-	snprintf(c->line, sizeof(c->line), "%.200s", c->head);
-	*eol = '\r';
-	c->keep_alive = true;
-	c->file = -1;
-	c->sent = 0;
-	c->body_len = 0;
-	if (sscanf(c->head, "%15s %4095s %15s", method, target, version) != 3 ||
-	    strncmp(version, "HTTP/1.", 7)) {
-		answer(s, c, 400, NULL, true);
+	if (len < here)
+		here = (size_t)len;
+	c->head_used += here;
+	c->skip = len - here;
+}
+
+/* The file's answer: 304, 416, 206 or 200. */
+static void answer_file(struct server *s, struct conn *c,
+			const struct http_req *req, const char *path,
+			const struct stat *st)
+{
+	bool head_only = req->method == HTTP_M_HEAD;
+	uint64_t from = 0, len = (uint64_t)st->st_size;
+	char val[64], extra[512], lm[64];
+	time_t ims;
+	int r;
+
+	http_date(st->st_mtime, lm, sizeof(lm));
+	snprintf(val, sizeof(val), "%.*s", (int)req->ims_len,
+		 req->ims ? req->ims : "");
+	if (req->ims && (ims = parse_date(val)) >= 0 && st->st_mtime <= ims) {
+		snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n", lm);
+		answer(s, c, 304, extra, false);
 		return;
 	}
-	if (strcmp(version, "HTTP/1.1") && strcmp(version, "HTTP/1.0")) {
-		answer(s, c, 505, NULL, true);
+	r = req->range ? http_parse_range(req->range, req->range_len,
+					  (uint64_t)st->st_size, &from, &len) :
+			 1;
+	if (r == -ERANGE) {
+		snprintf(extra, sizeof(extra),
+			 "Content-Range: bytes */%lld\r\n",
+			 (long long)st->st_size);
+		answer(s, c, 416, extra, !head_only);
 		return;
 	}
-	if (header(c->head, "Connection", val, sizeof(val)))
-		c->keep_alive = strcasecmp(val, "close") != 0 &&
-			(!strcmp(version, "HTTP/1.1") ||
-			 !strcasecmp(val, "keep-alive"));
-	else
-		c->keep_alive = !strcmp(version, "HTTP/1.1");
-	if (!strcmp(version, "HTTP/1.1") &&
-	    !header(c->head, "Host", val, sizeof(val))) {
-		answer(s, c, 400, NULL, true);
-		return;
+	if (r != 0) {		/* no range, or one to ignore */
+		from = 0;
+		len = (uint64_t)st->st_size;
 	}
-	head_only = !strcmp(method, "HEAD");
-	if (!head_only && strcmp(method, "GET")) {
+	snprintf(extra, sizeof(extra),
+		 "Content-Type: %s\r\nContent-Length: %llu\r\n"
+		 "Last-Modified: %s\r\nAccept-Ranges: bytes\r\n", mime(path),
+		 (unsigned long long)len, lm);
+	if (r == 0)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "Content-Range: bytes %llu-%llu/%lld\r\n",
+			 (unsigned long long)from,
+			 (unsigned long long)(from + len - 1),
+			 (long long)st->st_size);
+	c->body_off = (off_t)from;
+	c->body_len = head_only ? 0 : (size_t)len;
+	answer(s, c, r == 0 ? 206 : 200, extra, false);
+}
+
+/* A whole request head is in c->head, c->head_used bytes: answer it. */
+static void handle(struct server *s, struct conn *c,
+		   const struct http_req *req)
+{
+	bool head_only = req->method == HTTP_M_HEAD;
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	c->keep_alive = req->keep_alive;
+	if (req->method == HTTP_M_OTHER) {
 		answer(s, c, 405, "Allow: GET, HEAD\r\n", true);
 		return;
 	}
-	if (target[0] != '/' || decode_path(target, path, sizeof(path)) < 0) {
+	if (req->content_length > HTTP_BODY_MAX) {
+		answer(s, c, 413, NULL, !head_only);
+		return;
+	}
+	take_body(c, req->content_length);
+	if (http_decode_path(req->target, req->target_len, path,
+			     sizeof(path)) < 0) {
 		answer(s, c, 400, NULL, !head_only);
 		return;
 	}
@@ -495,76 +469,94 @@ static void handle(struct server *s, struct conn *c)
 		return;
 	}
 	c->file = fd;
-	http_date(st.st_mtime, lm, sizeof(lm));
-	if (header(c->head, "If-Modified-Since", val, sizeof(val)) &&
-	    (ims = parse_date(val)) >= 0 && st.st_mtime <= ims) {
-		close(c->file);
-		c->file = -1;
-		snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n", lm);
-		answer(s, c, 304, extra, false);
-		return;
+	answer_file(s, c, req, path, &st);
+}
+
+/* What a head http_parse_head() refused is answered with. */
+static int refusal(int err)
+{
+	switch (err) {
+	case 0:			/* no end in a full buffer */
+	case -EMSGSIZE:
+		return 431;
+	case -EPROTONOSUPPORT:
+		return 505;
+	case -ENOSYS:
+		return 501;
+	default:
+		return 400;
 	}
-	len = st.st_size;
-	r = header(c->head, "Range", val, sizeof(val)) ?
-	    parse_range(val, st.st_size, &from, &len) : 1;
-	if (r < 0) {
-		snprintf(extra, sizeof(extra),
-			 "Content-Range: bytes */%lld\r\n",
-			 (long long)st.st_size);
-		answer(s, c, 416, extra, !head_only);
-		return;
-	}
-	if (r == 1) {
-		from = 0;
-		len = st.st_size;
-	}
-	snprintf(extra, sizeof(extra),
-		 "Content-Type: %s\r\nContent-Length: %lld\r\n"
-		 "Last-Modified: %s\r\nAccept-Ranges: bytes\r\n", mime(path),
-		 (long long)len, lm);
-	if (r == 0)
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 "Content-Range: bytes %lld-%lld/%lld\r\n",
-			 (long long)from, (long long)(from + len - 1),
-			 (long long)st.st_size);
-	c->body_off = from;
-	c->body_len = head_only ? 0 : (size_t)len;
-	answer(s, c, r == 0 ? 206 : 200, extra, false);
 }
 
 /* Look for a whole head in what arrived; ask for more if there is none. */
 static void parse_head(struct server *s, struct conn *c)
 {
-	char *end;
+	struct http_req req;
+	int n = http_parse_head(c->head, c->head_len, &req);
 
-	c->head[c->head_len] = '\0';
-	end = strstr(c->head, "\r\n\r\n");
-	if (end) {
-		c->head_used = (size_t)(end - c->head) + 4;
-		handle(s, c);
+	if (n == 0 && c->head_len < sizeof(c->head)) {
+		want_head(s, c);
 		return;
 	}
-	if (c->head_len >= HEAD_MAX - 1) {
-		snprintf(c->line, sizeof(c->line), "(head over %d bytes)",
-			 HEAD_MAX - 1);
-		c->keep_alive = false;
-		c->file = -1;
-		answer(s, c, 431, NULL, true);
+	http_log_escape(c->line, sizeof(c->line), req.line,
+			req.line_len < 200 ? req.line_len : 200);
+	c->file = -1;
+	c->sent = 0;
+	c->body_len = 0;
+	if (n <= 0) {
+		answer(s, c, refusal(n), NULL, true);
 		return;
 	}
-	want_head(s, c);
+	c->head_used = (size_t)n;
+	handle(s, c, &req);
 }
 
 static void want_head(struct server *s, struct conn *c)
 {
 	c->state = CS_HEAD;
-	c->deadline = time(NULL) + IDLE_SECONDS;
 	if (ktls_ring_recv(s->ring, c->tls, c->head + c->head_len,
-			   HEAD_MAX - 1 - c->head_len, c) < 0) {
+			   sizeof(c->head) - c->head_len, c) < 0) {
 		conn_end(s, c);
 		return;
 	}
 	c->ops++;
+}
+
+/* The deadline for what comes next: --idle-timeout for a request that has
+ * not begun, --head-timeout from its first byte (or from now, for the
+ * rest of a body). */
+static void set_deadline(struct server *s, struct conn *c, bool in_head)
+{
+	c->in_head = in_head;
+	c->deadline = time(NULL) + (in_head ? s->head_timeout :
+				    s->idle_timeout);
+}
+
+/* Bytes of a body already answered are dropped from what arrived. */
+static void drop_body(struct conn *c)
+{
+	size_t n = c->skip < c->head_len ? (size_t)c->skip : c->head_len;
+
+	memmove(c->head, c->head + n, c->head_len - n);
+	c->head_len -= n;
+	c->skip -= n;
+	if (!c->skip)
+		c->in_head = false;
+}
+
+/* Bytes arrived: drop a body's, start the head deadline, parse. */
+static void received(struct server *s, struct conn *c, size_t n)
+{
+	c->head_len += n;
+	if (c->skip)
+		drop_body(c);
+	if (!c->head_len) {
+		want_head(s, c);
+		return;
+	}
+	if (!c->in_head)
+		set_deadline(s, c, true);
+	parse_head(s, c);
 }
 
 /* The answer went out: the next request, or the end. */
@@ -586,6 +578,7 @@ static void request_done(struct server *s, struct conn *c)
 	memmove(c->head, c->head + c->head_used, c->head_len - c->head_used);
 	c->head_len -= c->head_used;
 	c->head_used = 0;
+	set_deadline(s, c, c->head_len || c->skip);
 	if (c->head_len)
 		parse_head(s, c);
 	else
@@ -607,7 +600,7 @@ static void send_body_plain(struct server *s, struct conn *c)
 		ssize_t n = ktls_sendfile(c->tls, c->file, &off, left);
 
 		if (n == -EAGAIN) {
-			if (poll(&pfd, 1, IDLE_SECONDS * 1000) > 0)
+			if (poll(&pfd, 1, (int)s->send_timeout * 1000) > 0)
 				continue;
 			n = -ETIMEDOUT;
 		}
@@ -638,8 +631,7 @@ static void on_event(struct server *s, const struct ktls_ring_event *ev)
 			conn_end(s, c);
 			return;
 		}
-		c->head_len += (size_t)ev->res;
-		parse_head(s, c);
+		received(s, c, (size_t)ev->res);
 		return;
 	case KTLS_RING_SEND:
 		if (ev->res != (ssize_t)c->out_len) {
@@ -691,6 +683,7 @@ static void handshaken(struct server *s, struct conn *c, int ret)
 		return;
 	}
 	c->head_len = 0;
+	set_deadline(s, c, false);
 	want_head(s, c);
 }
 
@@ -824,40 +817,122 @@ static void daemon_done(struct server *s)
 	}
 }
 
-/* Close connections idle too long (a slow head, a silent keep-alive, a
- * stalled in-process handshake). */
+/* Whether a connection sending an answer has stalled: its peer has
+ * acknowledged nothing for --send-timeout. */
+static bool stalled(struct server *s, struct conn *c, time_t now)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    ti.tcpi_bytes_acked != c->acked) {
+		c->acked = ti.tcpi_bytes_acked;
+		c->progress = now;
+		return false;
+	}
+	return now - c->progress >= (time_t)s->send_timeout;
+}
+
+/* Close connections past their deadline (a slow head or body, a silent
+ * keep-alive, a stalled in-process handshake) and answers that make no
+ * progress; once a second. */
 static void sweep(struct server *s)
 {
 	time_t now = time(NULL);
 	struct conn *c, *next;
 
+	if (now == s->last_sweep)
+		return;
+	s->last_sweep = now;
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (c->deadline > now)
-			continue;
-		if (c->state == CS_HEAD || c->state == CS_HANDSHAKE) {
-			if (c->state == CS_HANDSHAKE)
-				(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd,
-						NULL);
+		switch (c->state) {
+		case CS_SEND_HEAD:
+		case CS_SEND_BODY:
+			if (stalled(s, c, now))
+				conn_end(s, c);
+			break;
+		case CS_HANDSHAKE:
+			if (c->deadline > now)
+				break;
+			(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
 			conn_end(s, c);
+			break;
+		case CS_HEAD:
+			if (c->deadline <= now)
+				conn_end(s, c);
+			break;
+		default:		/* daemon handshakes time out there */
+			break;
 		}
 	}
 }
 
-/* Stopping: idle keep-alive connections go now; the others when done. */
+/* Stopping: idle keep-alive connections go now; the others when done,
+ * or when --drain-timeout is over. */
 static void stop(struct server *s)
 {
 	struct conn *c, *next;
 
+	if (!s->stopping)
+		logf_("ktls-serve: stopping: %u connections finish first "
+		      "(%u s at most)", s->n_conns, s->drain_timeout);
+	if (!s->stopping)
+		s->drain_end = time(NULL) + s->drain_timeout;
 	s->stopping = true;
 	if (s->listening)
 		(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
 	s->listening = false;
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (c->state == CS_HEAD && c->head_len == 0)
+		if (c->state == CS_HEAD && !c->in_head)
 			conn_end(s, c);
 	}
+}
+
+/* The drain is over: end every connection.  A daemon handshake's thread
+ * owns its connection; shutdown() makes the handshake fail and hand it
+ * back. */
+static void drain_over(struct server *s)
+{
+	struct conn *c, *next;
+
+	logf_("ktls-serve: %u connections still open after %u s: closing "
+	      "them", s->n_conns, s->drain_timeout);
+	s->drain_over = true;
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->state == CS_DAEMON) {
+			(void)shutdown(c->fd, SHUT_RDWR);
+			continue;
+		}
+		if (c->state == CS_HANDSHAKE)
+			(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		if (c->state != CS_CLOSING)
+			conn_end(s, c);
+	}
+}
+
+/* Whether the loop goes on: until stopped and everything is closed, and
+ * no longer than GIVE_UP_SECONDS after the drain. */
+static bool running(struct server *s)
+{
+	time_t now = time(NULL);
+
+	if (!s->stopping)
+		return true;
+	if (!s->conns && !s->daemon_threads)
+		return false;
+	if (now < s->drain_end)
+		return true;
+	if (!s->drain_over)
+		drain_over(s);
+	if (now < s->drain_end + GIVE_UP_SECONDS)
+		return true;
+	logf_("ktls-serve: %u connections did not close: exiting anyway",
+	      s->n_conns);
+	return false;
 }
 
 static int listen_on(const char *addr, const char *port_s, int *port)
@@ -888,145 +963,202 @@ static int listen_on(const char *addr, const char *port_s, int *port)
 	return fd;
 }
 
-int main(int argc, char **argv)
-{
-	enum { OPT_ROOT = 512, OPT_BIND, OPT_MAX_CONNS, OPT_READY, OPT_PLAIN };
-	static const struct option opts[] = {
-		TOOL_LONG_OPTS,
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "bind", required_argument, NULL, OPT_BIND },
-		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-		{ "ready-file", required_argument, NULL, OPT_READY },
-		{ "plain-sendfile", no_argument, NULL, OPT_PLAIN },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct server s = { .max_conns = 1024, .lfd = -1 };
-	const char *root = NULL, *bind_addr = "127.0.0.1", *ready = NULL;
-	struct ktls_ring_event evs[64];
-	struct epoll_event es[64];
+/* What the command line gives besides the server's settings. */
+struct args {
+	const char *root, *bind, *ready, *port;
 	struct tool_opts o;
-	sigset_t mask;
-	int c, port = 0, ret, i, n;
+};
 
-	tool_opts_init(&o);
-	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+enum { OPT_ROOT = 512, OPT_BIND, OPT_MAX_CONNS, OPT_READY, OPT_PLAIN,
+       OPT_HEAD_TO, OPT_IDLE_TO, OPT_SEND_TO, OPT_DRAIN_TO };
+
+static const struct option serve_opts[] = {
+	TOOL_LONG_OPTS,
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "ready-file", required_argument, NULL, OPT_READY },
+	{ "plain-sendfile", no_argument, NULL, OPT_PLAIN },
+	{ "head-timeout", required_argument, NULL, OPT_HEAD_TO },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TO },
+	{ "send-timeout", required_argument, NULL, OPT_SEND_TO },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TO },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One of the --*-timeout options. */
+static void set_timeout(struct server *s, int opt, const char *v)
+{
+	unsigned int *to[] = {
+		[OPT_HEAD_TO - OPT_HEAD_TO] = &s->head_timeout,
+		[OPT_IDLE_TO - OPT_HEAD_TO] = &s->idle_timeout,
+		[OPT_SEND_TO - OPT_HEAD_TO] = &s->send_timeout,
+		[OPT_DRAIN_TO - OPT_HEAD_TO] = &s->drain_timeout,
+	};
+	static const char *const names[] = { "head", "idle", "send",
+					     "drain" };
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (!*v || *end || n < 1 || n > 86400)
+		tool_die("--%s-timeout wants seconds, 1 to 86400, not '%s'",
+			 names[opt - OPT_HEAD_TO], v);
+	*to[opt - OPT_HEAD_TO] = (unsigned int)n;
+}
+
+/* Parse the command line into @s and @a; exits on -h, -V and errors. */
+static void parse_args(int argc, char **argv, struct server *s,
+		       struct args *a)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hV", serve_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
-			root = optarg;
+			a->root = optarg;
 			break;
 		case OPT_BIND:
-			bind_addr = optarg;
+			a->bind = optarg;
 			break;
 		case OPT_MAX_CONNS:
-			s.max_conns = (unsigned int)strtoul(optarg, NULL, 10);
-			if (!s.max_conns)
+			s->max_conns = (unsigned int)strtoul(optarg, NULL, 10);
+			if (!s->max_conns)
 				tool_die("--max-conns wants a number over 0");
 			break;
 		case OPT_READY:
-			ready = optarg;
+			a->ready = optarg;
 			break;
 		case OPT_PLAIN:
-			s.plain_sendfile = true;
+			s->plain_sendfile = true;
+			break;
+		case OPT_HEAD_TO:
+		case OPT_IDLE_TO:
+		case OPT_SEND_TO:
+		case OPT_DRAIN_TO:
+			set_timeout(s, c, optarg);
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		case 'V':
 			printf("ktls-serve %s\n", ktls_version());
-			return 0;
+			exit(0);
 		default:
-			if (tool_opt(&o, c, optarg) < 0) {
+			if (tool_opt(&a->o, c, optarg) < 0) {
 				usage(stderr);
-				return 2;
+				exit(2);
 			}
 		}
 	}
-	if (!root || optind + 1 != argc) {
+	if (!a->root || optind + 1 != argc) {
 		usage(stderr);
-		return 2;
+		exit(2);
 	}
-	s.quiet = o.quiet;
-	s.daemon = o.daemon != NULL;
-	if (!s.daemon && !o.n_ids)
-		tool_die("give --cert and --key, or --daemon and --profile");
-	s.root = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s.root < 0)
-		tool_die("--root %s: %s", root, ktls_strerror(-errno));
-	s.ctx = tool_ctx_setup(&o);
-	ret = ktls_ring_new(0, &s.ring);
-	if (ret < 0)
-		tool_die("io_uring: %s", ktls_strerror(ret));
-	s.lfd = listen_on(bind_addr, argv[optind], &port);
-	if (s.lfd < 0)
-		tool_die("listen on %s:%s: %s", bind_addr, argv[optind],
-			 ktls_strerror(s.lfd));
+	a->port = argv[optind];
+}
+
+/* Signals, epoll over the listener, the signals, the ring, the handoff. */
+static void setup_events(struct server *s)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	s.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	s.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (s.sfd < 0 || s.ep < 0 ||
-	    pipe2(s.handoff, O_NONBLOCK | O_CLOEXEC) < 0)
+	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s->sfd < 0 || s->ep < 0 ||
+	    pipe2(s->handoff, O_NONBLOCK | O_CLOEXEC) < 0)
 		tool_die("setup: %s", ktls_strerror(-errno));
-	s.ring_fd = ktls_ring_fd(s.ring);
-	{
-		struct epoll_event e = { .events = EPOLLIN };
+	s->ring_fd = ktls_ring_fd(s->ring);
+	e.data.ptr = s;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &e);
+	e.data.ptr = &s->sfd;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &e);
+	e.data.ptr = &s->ring_fd;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ring_fd, &e);
+	e.data.ptr = &s->handoff;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->handoff[0], &e);
+	s->listening = true;
+}
 
-		e.data.ptr = &s;
-		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &e);
-		e.data.ptr = &s.sfd;
-		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &e);
-		e.data.ptr = &s.ring_fd;
-		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.ring_fd, &e);
-		e.data.ptr = &s.handoff;
-		epoll_ctl(s.ep, EPOLL_CTL_ADD, s.handoff[0], &e);
+/* One turn of the loop: what the ring completed, then what epoll saw. */
+static void turn(struct server *s)
+{
+	struct ktls_ring_event evs[64];
+	struct epoll_event es[64];
+	int i, n;
+
+	/* Submit what was queued, take what completed. */
+	while ((n = ktls_ring_wait(s->ring, evs, 64, 0)) > 0)
+		for (i = 0; i < n; i++)
+			on_event(s, &evs[i]);
+	n = epoll_wait(s->ep, es, 64, 1000);
+	for (i = 0; i < n; i++) {
+		void *p = es[i].data.ptr;
+
+		if (p == s) {
+			accept_conns(s);
+		} else if (p == &s->sfd) {
+			struct signalfd_siginfo si;
+
+			while (read(s->sfd, &si, sizeof(si)) > 0)
+				;
+			stop(s);
+		} else if (p == &s->ring_fd) {
+			continue;	/* drained at the top */
+		} else if (p == &s->handoff) {
+			daemon_done(s);
+		} else {
+			step_handshake(s, p);
+		}
 	}
-	s.listening = true;
+	sweep(s);
+}
+
+int main(int argc, char **argv)
+{
+	struct server s = { .max_conns = 1024, .lfd = -1, .head_timeout = 20,
+			    .idle_timeout = 60, .send_timeout = 60,
+			    .drain_timeout = 10 };
+	struct args a = { .bind = "127.0.0.1" };
+	int port = 0, ret;
+
+	tool_opts_init(&a.o);
+	parse_args(argc, argv, &s, &a);
+	s.quiet = a.o.quiet;
+	s.daemon = a.o.daemon != NULL;
+	if (!s.daemon && !a.o.n_ids)
+		tool_die("give --cert and --key, or --daemon and --profile");
+	s.root = open(a.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s.root < 0)
+		tool_die("--root %s: %s", a.root, ktls_strerror(-errno));
+	s.ctx = tool_ctx_setup(&a.o);
+	ret = ktls_ring_new(0, &s.ring);
+	if (ret < 0)
+		tool_die("io_uring: %s", ktls_strerror(ret));
+	s.lfd = listen_on(a.bind, a.port, &port);
+	if (s.lfd < 0)
+		tool_die("listen on %s:%s: %s", a.bind, a.port,
+			 ktls_strerror(s.lfd));
+	setup_events(&s);
 	logf_("ktls-serve: serving %s on https://%s:%d/ (%s handshakes)",
-	      root, bind_addr, port, s.daemon ? "handshaked" : "in-process");
-	if (ready) {
-		FILE *f = fopen(ready, "w");
+	      a.root, a.bind, port, s.daemon ? "handshaked" : "in-process");
+	if (a.ready) {
+		FILE *f = fopen(a.ready, "w");
 
 		if (f) {
 			fprintf(f, "%d\n", port);
 			fclose(f);
 		}
 	}
-	while (!s.stopping || s.conns || s.daemon_threads) {
-		/* Submit what was queued, take what completed. */
-		while ((n = ktls_ring_wait(s.ring, evs, 64, 0)) > 0)
-			for (i = 0; i < n; i++)
-				on_event(&s, &evs[i]);
-		n = epoll_wait(s.ep, es, 64, 1000);
-		for (i = 0; i < n; i++) {
-			void *p = es[i].data.ptr;
-
-			if (p == &s) {
-				accept_conns(&s);
-			} else if (p == &s.sfd) {
-				struct signalfd_siginfo si;
-
-				while (read(s.sfd, &si, sizeof(si)) > 0)
-					;
-				if (!s.stopping)
-					logf_("ktls-serve: stopping: %u "
-					      "connections finish first",
-					      s.n_conns);
-				stop(&s);
-			} else if (p == &s.ring_fd) {
-				continue;	/* drained at the top */
-			} else if (p == &s.handoff) {
-				daemon_done(&s);
-			} else {
-				step_handshake(&s, p);
-			}
-		}
-		sweep(&s);
-	}
+	while (running(&s))
+		turn(&s);
 	ktls_ring_free(s.ring);
 	ktls_ctx_free(s.ctx);
 	close(s.lfd);
