@@ -12,7 +12,8 @@
  *
  * The certificate and key come from the test PKI (tests/pki/mkpki
  * build/pki, which make fuzz and make fuzz-replay run), or the directory
- * KTLS_FUZZ_PKI names.
+ * KTLS_FUZZ_PKI names.  KTLS_FUZZ_VERBOSE=1 prints how each handshake
+ * ended.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static struct ktls_ctx *ctx;
+static bool verbose;		/* KTLS_FUZZ_VERBOSE=1: say how it ended */
+static size_t sent;		/* bytes the server sent, this input */
 
 static void die(const char *what, int err)
 {
@@ -47,6 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	verbose = getenv("KTLS_FUZZ_VERBOSE") != NULL;
 	if (!dir)
 		dir = "build/pki";
 	snprintf(chain, sizeof(chain), "%s/server-ec-chain.pem", dir);
@@ -87,8 +91,8 @@ static void pump(int peer, const uint8_t *data, size_t size, size_t *off,
 		shutdown(peer, SHUT_WR);
 		*shut = true;
 	}
-	while (recv(peer, sink, sizeof(sink), MSG_DONTWAIT) > 0)
-		;
+	while ((n = recv(peer, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+		sent += (size_t)n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 		       sv) < 0)
 		abort();
+	sent = 0;
 	conn = ktls_conn_new(ctx, sv[0], KTLS_ROLE_SERVER);
 	if (!conn)
 		abort();
@@ -118,6 +123,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} while (ret == -EAGAIN);
 	if (ret == 0 && ktls_conn_version(conn) == 0)
 		abort();
+	if (verbose) {
+		pump(sv[1], data, size, &off, &shut);
+		fprintf(stderr, "fuzz_record: %s (%d) after the server sent "
+			"%zu bytes: %s\n", ktls_strerror(ret), ret, sent,
+			ktls_conn_errstr(conn));
+	}
 	ktls_conn_free(conn);
 	close(sv[0]);
 	close(sv[1]);
