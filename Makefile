@@ -13,6 +13,8 @@
 #                      (QUICK=1: deps, build, host tiers, one VM tier)
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1    ASan + UBSan build
+#   make fuzz          the libFuzzer targets (fuzz/), FUZZ_TIME seconds each
+#   make fuzz-replay   every corpus and reproducer file of fuzz/, once
 
 VERSION := 0.1.0
 SOVERSION := 0
@@ -131,7 +133,8 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 .PHONY: all lib tools kmod kmod-clean install clean test check demo \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
 	bench-handshake bench bench-quick bench-native bench-handshake-native \
-	bench-record-native bench-native-compare check-fresh
+	bench-record-native bench-native-compare check-fresh fuzz fuzz-build \
+	fuzz-replay
 .DEFAULT_GOAL := all
 
 all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
@@ -340,11 +343,12 @@ kmod-clean:
 deps:
 	@tests/deps
 
-# What the tests run: the normal build with -Werror, the module, and an
-# ASan + UBSan build of the tools and unit tests in build/asan.
+# What the tests run: the normal build with -Werror, the module, the fuzz
+# targets, and an ASan + UBSan build of the tools and unit tests in
+# build/asan.
 test-build: deps
 	@$(MAKE) --no-print-directory WERROR=1 all unit conform kmod \
-		$(B)/bench/record-openssl
+		$(B)/bench/record-openssl fuzz-build
 	@$(MAKE) --no-print-directory WERROR=1 B=$(B)/asan SANITIZE=1 tools unit \
 		$(B)/asan/bin/handshaked
 
@@ -382,7 +386,66 @@ lint:
 		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
 		-Ilibktls/tools \
 		libktls/src libktls/tools handshaked bench tests/unit \
-		tests/helpers.c tests/conform
+		tests/helpers.c tests/conform fuzz
+
+# --- fuzzing ----------------------------------------------------------------
+
+# libFuzzer targets: fuzz/fuzz_NAME.c, built with clang into build/fuzz/
+# with libktls's sources (and the handshaked ones FUZZ_HSD_NAME names)
+# instrumented for coverage, ASan and UBSan, and linked with the project's
+# static wolfSSL (not instrumented).  A new target is a new file, plus a
+# FUZZ_HSD_NAME (or FUZZ_WRAP_NAME) line when it needs them.
+# FUZZ_TARGETS="proto config" picks targets; FUZZ_TIME: seconds each.
+FUZZ_CC ?= clang-14
+FUZZ_B := $(B)/fuzz
+FUZZ_ALL := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	$(PKG_CFLAGS) -MMD -MP
+FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
+# handshaked's sources a target links (all but main.c at most), and the
+# functions it fakes with -Wl,--wrap (config: no user or group lookups).
+FUZZ_HSD_proto := $(filter-out handshaked/main.c,$(HSD_SRCS))
+FUZZ_HSD_config := handshaked/config.c
+FUZZ_WRAP_config := getpwnam getgrnam
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+# (kept: only the pattern rule below names them)
+.SECONDARY: $(FUZZ_LIB_OBJS) $(HSD_SRCS:%.c=$(FUZZ_B)/obj/%.o)
+
+$(FUZZ_B)/obj/%.o: %.c $(WOLF_FLAVOR) | $(WOLF_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(foreach t,$(FUZZ_ALL),$(eval $(FUZZ_B)/fuzz_$(t): \
+	$(FUZZ_HSD_$(t):%.c=$(FUZZ_B)/obj/%.o)))
+
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) $(WOLF_FLAVOR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+		-MF $(FUZZ_B)/obj/fuzz_$*.d -MT $@ -o $@ $< \
+		$(FUZZ_HSD_$*:%.c=$(FUZZ_B)/obj/%.o) $(FUZZ_LIB_OBJS) \
+		$(foreach f,$(FUZZ_WRAP_$*),-Wl,--wrap=$(f)) $(PKG_LIBS) \
+		$(if $(FUZZ_HSD_$*),$(HSD_PKG_LIBS))
+
+fuzz-build: $(FUZZ_BINS)
+	@:
+
+# Each target on its corpus (new inputs go to build/fuzz/corpus/, not the
+# repo); stops at the first crash.  See fuzz/run.
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/pki/mkpki $(B)/pki
+	@B=$(B) FUZZ_TIME=$(FUZZ_TIME) fuzz/run fuzz $(FUZZ_TARGETS)
+
+# Every file of fuzz/corpus/ and fuzz/regress/ once, under ASan + UBSan:
+# what the fuzz tier of make test runs.
+fuzz-replay: fuzz-build
+	@tests/pki/mkpki $(B)/pki
+	@B=$(B) fuzz/run replay $(FUZZ_TARGETS)
 
 # --- install ----------------------------------------------------------------
 

@@ -375,17 +375,9 @@ static int check_tcp(int fd)
 	return 0;
 }
 
-struct request {
-	uint8_t role;
-	char profile[HSD_MAX_NAME];
-	char peer_name[256];
-	char alpn[256];
-	uint32_t timeout_ms;
-};
-
-/* Parse and validate a request; on failure @why says what was wrong. */
-static int parse_request(const uint8_t *buf, size_t len, struct request *r,
-			 const char **why)
+/* Parse and validate a request (declared in handshaked.h). */
+int hsd_parse_request(const uint8_t *buf, size_t len, struct hsd_request *r,
+		      const char **why)
 {
 	struct ktls_proto_attr a;
 	enum ktls_msg_type type;
@@ -441,7 +433,7 @@ static int parse_request(const uint8_t *buf, size_t len, struct request *r,
 }
 
 static void start_job(struct loop *l, struct client *cl, int fd,
-		      const struct request *r)
+		      const struct hsd_request *r)
 {
 	struct gen *g = gen_get(l->sh);
 	const struct hsd_config *cfg = g->cfg;
@@ -649,7 +641,7 @@ static void reply_counters(struct loop *l, struct client *cl)
 static void client_readable(struct loop *l, struct client *cl)
 {
 	enum ktls_msg_type type;
-	struct request r;
+	struct hsd_request r;
 	const char *why = NULL;
 	ssize_t n;
 	int fd, ret;
@@ -686,7 +678,7 @@ static void client_readable(struct loop *l, struct client *cl)
 		reply_counters(l, cl);
 		return;
 	}
-	ret = parse_request(l->msg.buf, (size_t)n, &r, &why);
+	ret = hsd_parse_request(l->msg.buf, (size_t)n, &r, &why);
 	if (ret == 0 && fd < 0) {
 		ret = -EBADF;
 		why = "the request carries no socket (SCM_RIGHTS)";

@@ -176,6 +176,23 @@ KTLS_MUST_CHECK int hsd_ticket_key(const uint8_t *secret, size_t len,
 /* ipc.c: the socket applications talk to. */
 KTLS_MUST_CHECK int hsd_ipc_listen(const struct hsd_config *cfg);
 
+/* handshake.c: what a request (proto.h) asks for. */
+struct hsd_request {
+	uint8_t role;			/* enum ktls_role */
+	char profile[HSD_MAX_NAME];
+	char peer_name[256];
+	char alpn[256];
+	uint32_t timeout_ms;
+};
+/*
+ * Parse and validate the request of @len bytes in @buf (a whole message
+ * from ktls_proto_recv()).  Return: 0 with *@r filled; -EPROTONOSUPPORT
+ * for another protocol version or -EBADMSG for anything else wrong, with
+ * *@why saying what (a constant string).
+ */
+KTLS_MUST_CHECK int hsd_parse_request(const uint8_t *buf, size_t len,
+				      struct hsd_request *r, const char **why);
+
 /* handshake.c: handshakes in flight, driven by an epoll loop in each of
  * the workers (threads). */
 enum hsd_fail {

@@ -311,6 +311,16 @@ KTLS_MUST_CHECK int ktls_ctx_ticket_hint(struct ktls_ctx *ctx);
 /* ticket.c */
 struct ktls_tickets;
 void ktls_tickets_free(struct ktls_tickets *t);
+/*
+ * wolfSSL's ticket callback, with the context's struct ktls_tickets as
+ * @arg: seals (@enc) or opens @in_len bytes of @ticket in place, @name
+ * (16 bytes), @iv (16) and @mac (32) beside it.  Return: a
+ * WOLFSSL_TICKET_RET_* value.  Only ktls_ctx_set_ticket_keys() installs
+ * it; tests call it directly.
+ */
+int ktls_ticket_cb(struct WOLFSSL *ssl, unsigned char *name,
+		   unsigned char *iv, unsigned char *mac, int enc,
+		   unsigned char *ticket, int in_len, int *out_len, void *arg);
 
 /* post.c */
 KTLS_MUST_CHECK int ktls_post_handshake_feed(struct ktls_conn *conn,

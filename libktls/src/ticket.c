@@ -66,11 +66,10 @@ static int ticket_key(struct ktls_tickets *t, const unsigned char *name,
 	return found;
 }
 
-static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
-		     unsigned char iv[WOLFSSL_TICKET_IV_SZ],
-		     unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
-		     unsigned char *ticket, int in_len, int *out_len,
-		     void *arg)
+/* wolfSSL's ticket callback (declared in ktls_int.h). */
+int ktls_ticket_cb(WOLFSSL *ssl, unsigned char *name, unsigned char *iv,
+		   unsigned char *mac, int enc, unsigned char *ticket,
+		   int in_len, int *out_len, void *arg)
 {
 	struct ktls_tickets *t = arg;
 	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ];
@@ -155,7 +154,7 @@ int ktls_ctx_set_ticket_keys(struct ktls_ctx *ctx,
 		pthread_mutex_init(&t->lock, NULL);
 		if (wolfSSL_CTX_set_TicketEncCtx(ctx->wctx, t) !=
 		    WOLFSSL_SUCCESS ||
-		    wolfSSL_CTX_set_TicketEncCb(ctx->wctx, ticket_cb) !=
+		    wolfSSL_CTX_set_TicketEncCb(ctx->wctx, ktls_ticket_cb) !=
 		    WOLFSSL_SUCCESS) {
 			pthread_mutex_destroy(&t->lock);
 			free(t);
