@@ -391,10 +391,10 @@ lint:
 # --- fuzzing ----------------------------------------------------------------
 
 # libFuzzer targets: fuzz/fuzz_NAME.c, built with clang into build/fuzz/
-# with libktls's sources (and the handshaked ones FUZZ_HSD_NAME names)
-# instrumented for coverage, ASan and UBSan, and linked with the project's
-# static wolfSSL (not instrumented).  A new target is a new file, plus a
-# FUZZ_HSD_NAME (or FUZZ_WRAP_NAME) line when it needs them.
+# with libktls's sources (and the handshaked or tool ones FUZZ_SRCS_NAME
+# names) instrumented for coverage, ASan and UBSan, and linked with the
+# project's static wolfSSL (not instrumented).  A new target is a new file,
+# plus a FUZZ_SRCS_NAME (or FUZZ_WRAP_NAME) line when it needs them.
 # FUZZ_TARGETS="proto config" picks targets; FUZZ_TIME: seconds each.
 FUZZ_CC ?= clang-14
 FUZZ_B := $(B)/fuzz
@@ -404,16 +404,21 @@ FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	$(PKG_CFLAGS) -MMD -MP
-FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked
+FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked -Ilibktls/tools
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
-# handshaked's sources a target links (all but main.c at most), and the
-# functions it fakes with -Wl,--wrap (config: no user or group lookups).
-FUZZ_HSD_proto := $(filter-out handshaked/main.c,$(HSD_SRCS))
-FUZZ_HSD_config := handshaked/config.c
+# The handshaked or tool sources a target links (of handshaked, all but
+# main.c at most), and the functions it fakes with -Wl,--wrap (config: no
+# user or group lookups).
+FUZZ_SRCS_proto := $(filter-out handshaked/main.c,$(HSD_SRCS))
+FUZZ_SRCS_config := handshaked/config.c
+FUZZ_SRCS_http := libktls/tools/http.c
+FUZZ_SRCS_response := libktls/tools/response.c
 FUZZ_WRAP_config := getpwnam getgrnam
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 # (kept: only the pattern rule below names them)
-.SECONDARY: $(FUZZ_LIB_OBJS) $(HSD_SRCS:%.c=$(FUZZ_B)/obj/%.o)
+.SECONDARY: $(FUZZ_LIB_OBJS) $(HSD_SRCS:%.c=$(FUZZ_B)/obj/%.o) \
+	$(FUZZ_SRCS_http:%.c=$(FUZZ_B)/obj/%.o) \
+	$(FUZZ_SRCS_response:%.c=$(FUZZ_B)/obj/%.o)
 
 $(FUZZ_B)/obj/%.o: %.c $(WOLF_FLAVOR) | $(WOLF_STAMP)
 	@mkdir -p $(@D)
@@ -421,15 +426,15 @@ $(FUZZ_B)/obj/%.o: %.c $(WOLF_FLAVOR) | $(WOLF_STAMP)
 		-fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(foreach t,$(FUZZ_ALL),$(eval $(FUZZ_B)/fuzz_$(t): \
-	$(FUZZ_HSD_$(t):%.c=$(FUZZ_B)/obj/%.o)))
+	$(FUZZ_SRCS_$(t):%.c=$(FUZZ_B)/obj/%.o)))
 
 $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) $(WOLF_FLAVOR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
 		-MF $(FUZZ_B)/obj/fuzz_$*.d -MT $@ -o $@ $< \
-		$(FUZZ_HSD_$*:%.c=$(FUZZ_B)/obj/%.o) $(FUZZ_LIB_OBJS) \
+		$(FUZZ_SRCS_$*:%.c=$(FUZZ_B)/obj/%.o) $(FUZZ_LIB_OBJS) \
 		$(foreach f,$(FUZZ_WRAP_$*),-Wl,--wrap=$(f)) $(PKG_LIBS) \
-		$(if $(FUZZ_HSD_$*),$(HSD_PKG_LIBS))
+		$(if $(filter handshaked/%,$(FUZZ_SRCS_$*)),$(HSD_PKG_LIBS))
 
 fuzz-build: $(FUZZ_BINS)
 	@:
