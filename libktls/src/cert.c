@@ -3,6 +3,7 @@
  * cert.c - small helpers on DER certificates: names, subjectAltNames and
  * the SHA-256 fingerprint, as an application shows or logs them.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +96,37 @@ int ktls_cert_san(const uint8_t *der, size_t len, unsigned int idx, char *buf,
 	}
 	wc_FreeDecodedCert(&cert);
 	return ret;
+}
+
+/*
+ * Whether the certificate names the address @ip (IPv4 or IPv6 text) in an
+ * iPAddress SAN.  The octets are compared, not text: wolfSSL's own check
+ * compares its rendering of the SAN ("0000:...:0001") with the text given,
+ * so an IPv6 peer written "::1" never matched.
+ */
+bool ktls_cert_has_ip(const uint8_t *der, size_t len, const char *ip)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	struct DecodedCert cert;
+	const DNS_entry *e;
+	int alen;
+	bool found = false;
+
+	if (inet_pton(AF_INET, ip, addr) == 1)
+		alen = 4;
+	else if (inet_pton(AF_INET6, ip, addr) == 1)
+		alen = 16;
+	else
+		return false;
+	if (!der || len == 0 || len > INT32_MAX)
+		return false;
+	wc_InitDecodedCert(&cert, der, (word32)len, NULL);
+	if (wc_ParseCert(&cert, CERT_TYPE, NO_VERIFY, NULL) == 0)
+		for (e = cert.altNames; e && !found; e = e->next)
+			found = e->type == ASN_IP_TYPE && e->len == alen &&
+				!memcmp(e->name, addr, (size_t)alen);
+	wc_FreeDecodedCert(&cert);
+	return found;
 }
 
 int ktls_cert_fingerprint(const uint8_t *der, size_t len, char *buf,

@@ -412,6 +412,17 @@ static bool decide(struct ktls_conn *conn, WOLFSSL_X509 *leaf)
  * the callbacks can weigh the first problem found.  An IP peer name is
  * checked here because wolfSSL_check_domain_name() matches DNS names only.
  */
+static bool leaf_has_ip(WOLFSSL_X509 *leaf, const char *ip)
+{
+	const unsigned char *der;
+	int len;
+
+	if (!leaf)
+		return false;
+	der = wolfSSL_X509_get_der(leaf, &len);
+	return der && len > 0 && ktls_cert_has_ip(der, (size_t)len, ip);
+}
+
 static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 {
 	struct ktls_conn *conn = conn_of_store(store);
@@ -431,8 +442,7 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 	if (conn->verify_result == KTLS_VERIFY_OK &&
 	    conn->role == KTLS_ROLE_CLIENT && conn->peer_name &&
 	    is_ip_address(conn->peer_name) &&
-	    (!leaf || wolfSSL_X509_check_ip_asc(leaf, conn->peer_name, 0) !=
-	     WOLFSSL_SUCCESS))
+	    !leaf_has_ip(leaf, conn->peer_name))
 		conn->verify_result = KTLS_VERIFY_HOSTNAME_MISMATCH;
 	/* The name check calls again at depth 0: decide once only, unless a
 	 * new problem came up since. */

@@ -287,6 +287,7 @@ int ktls_sni_cb(struct WOLFSSL *ssl, int *alert, void *arg);
 bool ktls_conn_peer_alert(struct ktls_conn *conn, int err);
 bool ktls_conn_would_block(struct ktls_conn *conn, int err);
 int ktls_cert_setup_cb(struct WOLFSSL *ssl, void *arg);
+bool ktls_cert_has_ip(const uint8_t *der, size_t len, const char *ip);
 
 /* session.c */
 struct ktls_session *ktls_session_wrap(void *ws);

@@ -216,21 +216,20 @@ static void parse_args(struct get *g, int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("ktls-get %s\n", ktls_version());
+			tool_version();
 			exit(0);
 		default:
-			if (tool_opt(&g->o, c, optarg) < 0) {
-				usage(stderr);
-				exit(2);
-			}
+			if (tool_opt(&g->o, c, optarg) < 0)
+				tool_usage_error(NULL);
 		}
 	}
-	if (optind + 1 != argc ||
-	    parse_url(argv[optind], g->host, sizeof(g->host), g->port,
-		      sizeof(g->port), &g->path, &g->tls) < 0) {
-		usage(stderr);
-		exit(2);
-	}
+	if (optind + 1 != argc)
+		tool_usage_error("expected one URL, got %d arguments",
+				 argc - optind);
+	if (parse_url(argv[optind], g->host, sizeof(g->host), g->port,
+		      sizeof(g->port), &g->path, &g->tls) < 0)
+		tool_usage_error("'%s' is not an https:// (or http://) URL",
+				 argv[optind]);
 }
 
 static void connect_and_ask(struct get *g)

@@ -65,6 +65,11 @@ static void usage(FILE *f, const char *prog)
 		prog);
 }
 
+static void try_help(void)
+{
+	fputs("Try 'ktls-probe --help' for more information.\n", stderr);
+}
+
 /* "ENOENT" for -ENOENT; a number for a value glibc does not name. */
 static const char *errname(int err, char *buf, size_t len)
 {
@@ -375,17 +380,18 @@ int main(int argc, char **argv)
 			usage(stdout, argv[0]);
 			return EXIT_USABLE;
 		case 'V':
-			printf("ktls-probe (libktls) %s\n", ktls_version());
+			printf("ktls-probe %s (libktls %s)\n",
+			       KTLS_VERSION_STRING, ktls_version());
 			return EXIT_USABLE;
 		default:
-			usage(stderr, argv[0]);
+			try_help();
 			return EXIT_ERROR;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0],
+		fprintf(stderr, "ktls-probe: unexpected argument '%s'\n",
 			argv[optind]);
-		usage(stderr, argv[0]);
+		try_help();
 		return EXIT_ERROR;
 	}
 

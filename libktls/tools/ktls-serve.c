@@ -747,14 +747,7 @@ static void accept_conns(struct server *s)
 		c->fd = fd;
 		c->file = -1;
 		c->deadline = time(NULL) + HANDSHAKE_SECONDS;
-		if (ss.ss_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((struct sockaddr_in6 *)&ss)->sin6_addr,
-				  c->peer, sizeof(c->peer));
-		else
-			inet_ntop(AF_INET,
-				  &((struct sockaddr_in *)&ss)->sin_addr,
-				  c->peer, sizeof(c->peer));
+		tool_host(&ss, c->peer, sizeof(c->peer));
 		c->next = s->conns;
 		if (s->conns)
 			s->conns->prev = c;
@@ -935,34 +928,6 @@ static bool running(struct server *s)
 	return false;
 }
 
-static int listen_on(const char *addr, const char *port_s, int *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	char *end;
-	long p = strtol(port_s, &end, 10);
-	int fd, one = 1;
-
-	if (*end || p < 0 || p > 65535 || inet_pton(AF_INET, addr,
-						    &sin.sin_addr) != 1)
-		return -EINVAL;
-	sin.sin_port = htons((uint16_t)p);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    listen(fd, 511) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
 /* What the command line gives besides the server's settings. */
 struct args {
 	const char *root, *bind, *ready, *port;
@@ -1003,7 +968,7 @@ static void set_timeout(struct server *s, int opt, const char *v)
 	unsigned long n = strtoul(v, &end, 10);
 
 	if (!*v || *end || n < 1 || n > 86400)
-		tool_die("--%s-timeout wants seconds, 1 to 86400, not '%s'",
+		tool_usage_error("--%s-timeout wants seconds, 1 to 86400, not '%s'",
 			 names[opt - OPT_HEAD_TO], v);
 	*to[opt - OPT_HEAD_TO] = (unsigned int)n;
 }
@@ -1025,7 +990,7 @@ static void parse_args(int argc, char **argv, struct server *s,
 		case OPT_MAX_CONNS:
 			s->max_conns = (unsigned int)strtoul(optarg, NULL, 10);
 			if (!s->max_conns)
-				tool_die("--max-conns wants a number over 0");
+				tool_usage_error("--max-conns wants a number over 0");
 			break;
 		case OPT_READY:
 			a->ready = optarg;
@@ -1043,19 +1008,18 @@ static void parse_args(int argc, char **argv, struct server *s,
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("ktls-serve %s\n", ktls_version());
+			tool_version();
 			exit(0);
 		default:
-			if (tool_opt(&a->o, c, optarg) < 0) {
-				usage(stderr);
-				exit(2);
-			}
+			if (tool_opt(&a->o, c, optarg) < 0)
+				tool_usage_error(NULL);
 		}
 	}
-	if (!a->root || optind + 1 != argc) {
-		usage(stderr);
-		exit(2);
-	}
+	if (!a->root)
+		tool_usage_error("--root DIR is required");
+	if (optind + 1 != argc)
+		tool_usage_error("expected one PORT, got %d arguments",
+				 argc - optind);
 	a->port = argv[optind];
 }
 
@@ -1134,7 +1098,7 @@ int main(int argc, char **argv)
 	s.quiet = a.o.quiet;
 	s.daemon = a.o.daemon != NULL;
 	if (!s.daemon && !a.o.n_ids)
-		tool_die("give --cert and --key, or --daemon and --profile");
+		tool_usage_error("give --cert and --key, or --daemon and --profile");
 	s.root = open(a.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s.root < 0)
 		tool_die("--root %s: %s", a.root, ktls_strerror(-errno));
@@ -1142,12 +1106,13 @@ int main(int argc, char **argv)
 	ret = ktls_ring_new(0, &s.ring);
 	if (ret < 0)
 		tool_die("io_uring: %s", ktls_strerror(ret));
-	s.lfd = listen_on(a.bind, a.port, &port);
-	if (s.lfd < 0)
-		tool_die("listen on %s:%s: %s", a.bind, a.port,
-			 ktls_strerror(s.lfd));
+	s.lfd = tool_listen(a.bind, a.port, 511, &port);
+	if (fcntl(s.lfd, F_SETFL, O_NONBLOCK) < 0)
+		tool_die("listen: %s", strerror(errno));
 	setup_events(&s);
-	logf_("ktls-serve: serving %s on https://%s:%d/ (%s handshakes)",
+	logf_(strchr(a.bind, ':') ?
+	      "ktls-serve: serving %s on https://[%s]:%d/ (%s handshakes)" :
+	      "ktls-serve: serving %s on https://%s:%d/ (%s handshakes)",
 	      a.root, a.bind, port, s.daemon ? "handshaked" : "in-process");
 	if (a.ready) {
 		FILE *f = fopen(a.ready, "w");

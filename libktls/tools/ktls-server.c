@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("ktls-server %s\n", ktls_version());
+			tool_version();
 			return 0;
 		default:
 			if (tool_opt(&s.o, c, optarg) < 0)

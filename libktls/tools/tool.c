@@ -30,6 +30,12 @@ void tool_die(const char *fmt, ...)
 	exit(1);
 }
 
+void tool_version(void)
+{
+	printf("%s %s (libktls %s)\n", tool_name, KTLS_VERSION_STRING,
+	       ktls_version());
+}
+
 void tool_usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -447,23 +453,35 @@ int tool_listen(const char *addr, const char *port, int backlog, int *portp)
 	return fd;
 }
 
-const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
+const char *tool_host(const struct sockaddr_storage *ss, char *buf,
 		      size_t size)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
 	const struct sockaddr_in6 *s6 = (const void *)ss;
 	const struct sockaddr_in *s4 = (const void *)ss;
 
-	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], host,
-			  sizeof(host));
-		snprintf(buf, size, "%s:%u", host, ntohs(s6->sin6_port));
-	} else if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		snprintf(buf, size, "[%s]:%u", host, ntohs(s6->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		snprintf(buf, size, "%s:%u", host, ntohs(s4->sin_port));
-	}
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf,
+			  (socklen_t)size);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)size);
+	else
+		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)size);
+	return buf;
+}
+
+const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
+		      size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	const struct sockaddr_in *s4 = (const void *)ss;
+	bool v6 = ss->ss_family == AF_INET6;
+
+	tool_host(ss, host, sizeof(host));
+	snprintf(buf, size, v6 && strchr(host, ':') ? "[%s]:%u" : "%s:%u",
+		 host, ntohs(v6 ? s6->sin6_port : s4->sin_port));
 	return buf;
 }

@@ -106,9 +106,14 @@ void tool_die(const char *fmt, ...);
 /* A listening TCP socket on @addr (IPv4 or IPv6, numeric; "::" is dual
  * stack) and @port (0: any); *@portp gets the port.  Dies on failure. */
 int tool_listen(const char *addr, const char *port, int backlog, int *portp);
+/* The address alone: "1.2.3.4" or "::1" (IPv4-mapped as IPv4). */
+const char *tool_host(const struct sockaddr_storage *ss, char *buf,
+		      size_t size);
 /* "1.2.3.4:5" or "[::1]:5" (IPv4-mapped addresses as IPv4), in @buf. */
 const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
 		      size_t size);
+/* The -V line of every program: "NAME VERSION (libktls LIBVERSION)". */
+void tool_version(void);
 /* A usage error: the sentence (if @fmt is not NULL), then "Try 'TOOL
  * --help'", and exit status 2. */
 __attribute__((format(printf, 1, 2), noreturn))

@@ -24,6 +24,8 @@
 #include <cmocka.h>
 
 #include "ktls_int.h"
+#include "ktls_wolf.h"
+#include <wolfssl/ssl.h>
 
 static const uint8_t cert_der[] = {
 	0x30, 0x82, 0x01, 0xab, 0x30, 0x82, 0x01, 0x51, 0xa0, 0x03, 0x02, 0x01,
@@ -321,6 +323,35 @@ static void test_cert_fingerprint_rejects_garbage(void **state)
 	assert_untouched(buf, sizeof(buf));
 }
 
+/* The test PKI's server certificate names DNS:localhost, IP:127.0.0.1 and
+ * IP:::1 (tests/pki/mkpki).  IPv6 peers never matched before: wolfSSL's
+ * text comparison renders the SAN as "0000:...:0001". */
+static void test_cert_has_ip_compares_octets(void **state)
+{
+	WOLFSSL_X509 *x;
+	const unsigned char *der;
+	int len;
+
+	(void)state;
+	assert_int_equal(ktls_init(), 0);
+	x = wolfSSL_X509_load_certificate_file("build/pki/server-ec.pem",
+					       WOLFSSL_FILETYPE_PEM);
+	if (!x)
+		fail_msg("no build/pki/server-ec.pem: run tests/pki/mkpki "
+			 "build/pki first");
+	der = wolfSSL_X509_get_der(x, &len);
+	assert_non_null(der);
+	assert_true(ktls_cert_has_ip(der, (size_t)len, "127.0.0.1"));
+	assert_true(ktls_cert_has_ip(der, (size_t)len, "::1"));
+	assert_true(ktls_cert_has_ip(der, (size_t)len, "0:0:0:0:0:0:0:1"));
+	assert_false(ktls_cert_has_ip(der, (size_t)len, "127.0.0.2"));
+	assert_false(ktls_cert_has_ip(der, (size_t)len, "::2"));
+	assert_false(ktls_cert_has_ip(der, (size_t)len, "::ffff:127.0.0.1"));
+	assert_false(ktls_cert_has_ip(der, (size_t)len, "localhost"));
+	assert_false(ktls_cert_has_ip(der, 10, "127.0.0.1"));
+	wolfSSL_X509_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_cert_fingerprint_rejects_small_buffer),
 		cmocka_unit_test(test_cert_fingerprint_rejects_empty_input),
 		cmocka_unit_test(test_cert_fingerprint_rejects_garbage),
+		cmocka_unit_test(test_cert_has_ip_compares_octets),
 	};
 
 	return cmocka_run_group_tests_name("cert", tests, NULL, NULL);
