@@ -111,6 +111,7 @@ HSD_LIBS_test_config := $(HSD_PKG_LIBS)
 HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
 	$(B)/obj/static/handshaked/config.o $(B)/obj/static/handshaked/log.o
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
+HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
@@ -292,6 +293,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
 
 $(B)/tests/test_config: $(HSD_OBJS_test_config)
 $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
+$(B)/tests/test_log: $(HSD_OBJS_test_log)
 
 unit: $(UNIT_BINS)
 
