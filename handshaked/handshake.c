@@ -805,12 +805,13 @@ static void resume_accepting(struct loop *l)
 
 /*
  * A client over its uid's cap: told why, counted and logged (rate-limited),
- * and closed by the caller before it can send anything.
+ * then closed by the caller; nothing it sends is acted on.
  */
 static void refuse_over_cap(struct loop *l, int fd, const struct ucred *cr,
 			    unsigned int have, unsigned int cap)
 {
 	char why[160];
+	unsigned int i;
 
 	snprintf(why, sizeof(why), "uid %u has %u clients connected, the "
 		 "most max_clients_per_uid allows (%u)",
@@ -819,6 +820,21 @@ static void refuse_over_cap(struct loop *l, int fd, const struct ucred *cr,
 	hsd_log_limited(HSD_LOG_NOTICE, "pid %d uid %u refused: %s",
 			(int)cr->pid, (unsigned int)cr->uid, why);
 	reply_error(l, fd, -EUSERS, why);
+	/* A request it already sent, left unread, would make the close a
+	 * reset, and the client would read ECONNRESET, not the reply: take
+	 * no more (its sends now fail with EPIPE), drop what came, with its
+	 * fds. */
+	(void)shutdown(fd, SHUT_RD);	/* (on failure, the close is all) */
+	for (i = 0; i < 8; i++) {
+		int rfd = -1;
+		ssize_t n = ktls_proto_recv(fd, l->msg.buf, sizeof(l->msg.buf),
+					    &rfd);
+
+		if (rfd >= 0)
+			close(rfd);
+		if (n <= 0 && n != -EBADMSG)
+			break;
+	}
 }
 
 static void accept_clients(struct loop *l)
