@@ -27,6 +27,10 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+# handshaked's state directory (etc/handshaked.tmpfiles.conf names it too)
+HSD_STATEDIR := /var/lib/handshaked
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 B ?= build
@@ -119,6 +123,7 @@ HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 # ... and of a tool's code, its objects: TOOL_OBJS_<test>.
 TOOL_OBJS_test_response := $(B)/obj/static/libktls/tools/response.o
 TOOL_OBJS_test_http := $(B)/obj/static/libktls/tools/http.o
+HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
@@ -307,6 +312,7 @@ $(B)/tests/test_config: $(HSD_OBJS_test_config)
 $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
 $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
+$(B)/tests/test_log: $(HSD_OBJS_test_log)
 
 unit: $(UNIT_BINS)
 
@@ -460,7 +466,8 @@ install: all
 		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
-		$(DESTDIR)$(SYSTEMDUNITDIR)
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR)
 	install -m 644 libktls/include/ktls.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libktls.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libktls.so.$(SOVERSION)
@@ -474,6 +481,18 @@ install: all
 		etc/handshaked.service.in > \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/handshaked.service
 	install -m 644 etc/handshaked.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 644 etc/handshaked.sysusers.conf \
+		$(DESTDIR)$(SYSUSERSDIR)/handshaked.conf
+	install -m 644 etc/handshaked.tmpfiles.conf \
+		$(DESTDIR)$(TMPFILESDIR)/handshaked.conf
+# handshaked's user and state directory: on this machine, made now; in a
+# staging root, the directory only (a package makes the user from the
+# sysusers.d entry).
+ifeq ($(DESTDIR),)
+	etc/install-user $(SYSUSERSDIR)/handshaked.conf $(HSD_STATEDIR)
+else
+	install -d -m 0750 $(DESTDIR)$(HSD_STATEDIR)
+endif
 	cp -P libktls/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	cp -P libktls/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	cp -P handshaked/*.5 $(DESTDIR)$(MANDIR)/man5/

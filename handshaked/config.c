@@ -675,6 +675,8 @@ static const struct key keys[] = {
 	{ SECT_GLOBAL, "workers", set_uint, G(workers), 1, 64, false },
 	{ SECT_GLOBAL, "handshake_timeout", set_uint, G(handshake_timeout),
 	  1, 3600, false },
+	{ SECT_GLOBAL, "max_clients_per_uid", set_uint,
+	  G(max_clients_per_uid), 0, 1000000, false },
 	{ SECT_GLOBAL, "log_level", set_log_level, G(log_level), 0, 0,
 	  false },
 	{ SECT_GLOBAL, "session_cache_size", set_uint,
@@ -1093,6 +1095,7 @@ static struct hsd_config *config_new(const char *path)
 	cfg->socket_mode = 0660;
 	cfg->workers = 1;
 	cfg->handshake_timeout = 10;
+	cfg->max_clients_per_uid = 64;
 	cfg->log_level = HSD_LOG_NOTICE;
 	cfg->session_cache_size = 1024;
 	cfg->session_lifetime = 7200;

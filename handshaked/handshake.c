@@ -61,20 +61,29 @@ struct gen {
 	unsigned int refs;		/* atomic */
 };
 
+/* Clients of one uid connected at once, over every worker. */
+struct uid_count {
+	uid_t uid;
+	unsigned int n;
+};
+
 /* What the workers share. */
 struct shared {
-	pthread_mutex_t lock;		/* guards cur */
+	pthread_mutex_t lock;		/* guards cur and uids */
 	struct gen *cur;
 	struct hsd_counters n;		/* atomic adds */
 	int listen_fd;
 	unsigned int workers;
 	uint64_t started_at;		/* CLOCK_MONOTONIC ms */
+	struct uid_count *uids;		/* the uids with a client connected */
+	size_t n_uids, uids_size;
 };
 
 struct client {
 	struct ev ev;			/* EV_CLIENT */
 	int fd;
 	struct ucred cred;
+	bool counted;			/* in its uid's count */
 	struct job *job;		/* the request in flight, if any */
 	uint64_t idle_since;		/* ms: connected, or last job ended */
 	struct client *prev, *next;
@@ -185,7 +194,8 @@ static void reply_error(struct loop *l, int sock, int status, const char *why)
 	if (ktls_proto_put_u32(m, KTLS_A_STATUS, (uint32_t)status) ||
 	    ktls_proto_put_str(m, KTLS_A_ERRSTR, why) ||
 	    ktls_proto_send(sock, m, -1) < 0)
-		hsd_log(HSD_LOG_INFO, "could not send a reply: client gone");
+		hsd_log_limited(HSD_LOG_INFO, "could not send a reply: "
+				"client gone");
 }
 
 static void reply_result(struct loop *l, struct job *j, int status)
@@ -227,8 +237,8 @@ static void reply_result(struct loop *l, struct job *j, int status)
 				break;
 	}
 	if (ret || ktls_proto_send(j->cl->fd, m, -1) < 0)
-		hsd_log(HSD_LOG_INFO, "pid %d: could not send the reply",
-			(int)j->cl->cred.pid);
+		hsd_log_limited(HSD_LOG_INFO, "pid %d: could not send the "
+				"reply", (int)j->cl->cred.pid);
 }
 
 /*
@@ -317,9 +327,10 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 			 !ktls_conn_offloaded(c, KTLS_DIR_RX))) {
 		/* The TLS state would be stuck in this process: refuse. */
 		ret = -EOPNOTSUPP;
-		hsd_log(HSD_LOG_NOTICE, "pid %d profile %s: not offloaded: %s",
-			(int)j->cl->cred.pid, j->profile,
-			ktls_conn_offload_reason(c));
+		hsd_log_limited(HSD_LOG_NOTICE, "pid %d profile %s: not "
+				"offloaded: %s", (int)j->cl->cred.pid,
+				j->profile,
+				ktls_conn_offload_reason(c));
 		reply_error(l, j->cl->fd, ret, "the kernel could not take this "
 			    "connection's keys, and daemon mode needs kTLS");
 	} else {
@@ -327,18 +338,22 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 	}
 	if (ret == 0) {
 		count_ok(l, c);
-		hsd_log(HSD_LOG_INFO, "pid %d uid %u profile %s: %s %s%s",
-			(int)j->cl->cred.pid, (unsigned int)j->cl->cred.uid,
-			j->profile, ktls_conn_version(c) == KTLS_TLS_1_3 ?
-			"TLSv1.3" : "TLSv1.2",
-			ktls_cipher_name(ktls_conn_cipher(c)),
-			ktls_conn_resumed(c) ? " resumed" : "");
+		hsd_log_limited(HSD_LOG_INFO, "pid %d uid %u profile %s: "
+				"%s %s%s",
+				(int)j->cl->cred.pid,
+				(unsigned int)j->cl->cred.uid,
+				j->profile,
+				ktls_conn_version(c) == KTLS_TLS_1_3 ?
+				"TLSv1.3" : "TLSv1.2",
+				ktls_cipher_name(ktls_conn_cipher(c)),
+				ktls_conn_resumed(c) ? " resumed" : "");
 	} else {
 		count_failed(l, ret);
-		hsd_log(HSD_LOG_NOTICE, "pid %d uid %u profile %s: failed: %s",
-			(int)j->cl->cred.pid, (unsigned int)j->cl->cred.uid,
-			j->profile, *ktls_conn_errstr(c) ?
-			ktls_conn_errstr(c) : ktls_strerror(ret));
+		hsd_log_limited(HSD_LOG_NOTICE, "pid %d uid %u profile %s: "
+				"failed: %s", (int)j->cl->cred.pid,
+				(unsigned int)j->cl->cred.uid,
+				j->profile, *ktls_conn_errstr(c) ?
+				ktls_conn_errstr(c) : ktls_strerror(ret));
 	}
 	job_end(l, j);
 }
@@ -456,8 +471,8 @@ static void start_job(struct loop *l, struct client *cl, int fd,
 			 "as a %s", (unsigned int)cl->cred.uid, r->profile,
 			 r->role == KTLS_ROLE_CLIENT ? "client" : "server");
 		COUNT(l, refused);
-		hsd_log(HSD_LOG_NOTICE, "pid %d: access denied: %s",
-			(int)cl->cred.pid, why);
+		hsd_log_limited(HSD_LOG_NOTICE, "pid %d: access denied: %s",
+				(int)cl->cred.pid, why);
 		reply_error(l, cl->fd, -EACCES, why);
 		goto refuse;
 	}
@@ -521,11 +536,71 @@ refuse:
 	gen_put(g);
 }
 
+/*
+ * Count a client of @uid in, unless that uid already has @cap (0: no
+ * cap) connected: -EUSERS then, with *@have the count; or -ENOMEM.
+ */
+static int uid_take(struct shared *sh, uid_t uid, unsigned int cap,
+		    unsigned int *have)
+{
+	struct uid_count *u = NULL;
+	size_t i;
+	int ret = 0;
+
+	pthread_mutex_lock(&sh->lock);
+	for (i = 0; i < sh->n_uids; i++) {
+		if (sh->uids[i].uid == uid) {
+			u = &sh->uids[i];
+			break;
+		}
+	}
+	if (!u) {
+		if (sh->n_uids == sh->uids_size) {
+			size_t size = sh->uids_size ? 2 * sh->uids_size : 16;
+			struct uid_count *t = reallocarray(sh->uids, size,
+							   sizeof(*t));
+
+			if (!t) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			sh->uids = t;
+			sh->uids_size = size;
+		}
+		u = &sh->uids[sh->n_uids++];
+		u->uid = uid;
+		u->n = 0;
+	}
+	*have = u->n;
+	if (cap && u->n >= cap)
+		ret = -EUSERS;
+	else
+		u->n++;
+out:
+	pthread_mutex_unlock(&sh->lock);
+	return ret;
+}
+
+static void uid_release(struct shared *sh, uid_t uid)
+{
+	size_t i;
+
+	pthread_mutex_lock(&sh->lock);
+	for (i = 0; i < sh->n_uids; i++) {
+		if (sh->uids[i].uid != uid)
+			continue;
+		if (--sh->uids[i].n == 0)
+			sh->uids[i] = sh->uids[--sh->n_uids];
+		break;
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
 static void client_drop(struct loop *l, struct client *cl)
 {
 	if (cl->job) {
-		hsd_log(HSD_LOG_NOTICE, "pid %d went away during its "
-			"handshake", (int)cl->cred.pid);
+		hsd_log_limited(HSD_LOG_NOTICE, "pid %d went away during its "
+				"handshake", (int)cl->cred.pid);
 		__atomic_add_fetch(&l->sh->n.failed[HSD_FAIL_CLIENT_GONE], 1,
 				   __ATOMIC_RELAXED);
 		cl->job->cl = NULL;
@@ -533,6 +608,8 @@ static void client_drop(struct loop *l, struct client *cl)
 	}
 	(void)epoll_ctl(l->ep, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
+	if (cl->counted)
+		uid_release(l->sh, cl->cred.uid);
 	if (cl->prev)
 		cl->prev->next = cl->next;
 	else
@@ -634,8 +711,8 @@ static void reply_counters(struct loop *l, struct client *cl)
 	if (ktls_proto_put_u32(m, KTLS_A_STATUS, 0) ||
 	    each_counter(l->sh, put_counter, m) ||
 	    ktls_proto_send(cl->fd, m, -1) < 0)
-		hsd_log(HSD_LOG_INFO, "pid %d: could not send the counters",
-			(int)cl->cred.pid);
+		hsd_log_limited(HSD_LOG_INFO, "pid %d: could not send the "
+				"counters", (int)cl->cred.pid);
 }
 
 static void client_readable(struct loop *l, struct client *cl)
@@ -685,8 +762,8 @@ static void client_readable(struct loop *l, struct client *cl)
 	}
 	if (ret < 0) {
 		COUNT(l, bad_requests);
-		hsd_log(HSD_LOG_NOTICE, "pid %d: bad request: %s",
-			(int)cl->cred.pid, why);
+		hsd_log_limited(HSD_LOG_NOTICE, "pid %d: bad request: %s",
+				(int)cl->cred.pid, why);
 		if (fd >= 0)
 			close(fd);
 		reply_error(l, cl->fd, ret, why);
@@ -702,8 +779,8 @@ static void client_readable(struct loop *l, struct client *cl)
  */
 static void pause_accepting(struct loop *l, int err)
 {
-	hsd_log(HSD_LOG_ERROR, "accept: %s; not accepting for %d ms",
-		ktls_strerror(err), ACCEPT_PAUSE_MS);
+	hsd_log_limited(HSD_LOG_ERROR, "accept: %s; not accepting for %d ms",
+			ktls_strerror(err), ACCEPT_PAUSE_MS);
 	(void)epoll_ctl(l->ep, EPOLL_CTL_DEL, l->sh->listen_fd, NULL);
 	l->accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
 }
@@ -718,13 +795,51 @@ static void resume_accepting(struct loop *l)
 			     EPOLLIN | EPOLLEXCLUSIVE, &l->listen_ev);
 }
 
+/*
+ * A client over its uid's cap: told why, counted and logged (rate-limited),
+ * then closed by the caller; nothing it sends is acted on.
+ */
+static void refuse_over_cap(struct loop *l, int fd, const struct ucred *cr,
+			    unsigned int have, unsigned int cap)
+{
+	char why[160];
+	unsigned int i;
+
+	snprintf(why, sizeof(why), "uid %u has %u clients connected, the "
+		 "most max_clients_per_uid allows (%u)",
+		 (unsigned int)cr->uid, have, cap);
+	COUNT(l, refused);
+	hsd_log_limited(HSD_LOG_NOTICE, "pid %d uid %u refused: %s",
+			(int)cr->pid, (unsigned int)cr->uid, why);
+	reply_error(l, fd, -EUSERS, why);
+	/* A request it already sent, left unread, would make the close a
+	 * reset, and the client would read ECONNRESET, not the reply: take
+	 * no more (its sends now fail with EPIPE), drop what came, with its
+	 * fds. */
+	(void)shutdown(fd, SHUT_RD);	/* (on failure, the close is all) */
+	for (i = 0; i < 8; i++) {
+		int rfd = -1;
+		ssize_t n = ktls_proto_recv(fd, l->msg.buf, sizeof(l->msg.buf),
+					    &rfd);
+
+		if (rfd >= 0)
+			close(rfd);
+		if (n <= 0 && n != -EBADMSG)
+			break;
+	}
+}
+
 static void accept_clients(struct loop *l)
 {
+	struct gen *g = gen_get(l->sh);
+	unsigned int cap = g->cfg->max_clients_per_uid, have;
+
+	gen_put(g);
 	for (;;) {
 		socklen_t len = sizeof(struct ucred);
 		struct client *cl;
-		int fd = accept4(l->sh->listen_fd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int ret, fd = accept4(l->sh->listen_fd, NULL, NULL,
+				      SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
@@ -734,8 +849,22 @@ static void accept_clients(struct loop *l)
 		}
 		cl = calloc(1, sizeof(*cl));
 		if (!cl || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cl->cred,
-				      &len) < 0 ||
-		    ep_ctl(l, EPOLL_CTL_ADD, fd, EPOLLIN, &cl->ev) < 0) {
+				      &len) < 0) {
+			free(cl);
+			close(fd);
+			continue;
+		}
+		ret = uid_take(l->sh, cl->cred.uid, cap, &have);
+		if (ret == -EUSERS)
+			refuse_over_cap(l, fd, &cl->cred, have, cap);
+		if (ret < 0) {
+			free(cl);
+			close(fd);
+			continue;
+		}
+		cl->counted = true;
+		if (ep_ctl(l, EPOLL_CTL_ADD, fd, EPOLLIN, &cl->ev) < 0) {
+			uid_release(l->sh, cl->cred.uid);
 			free(cl);
 			close(fd);
 			continue;
@@ -769,10 +898,11 @@ static int expire(struct loop *l)
 		nx = cl->next;
 		if (!j) {
 			if (cl->idle_since + idle_ms <= now) {
-				hsd_log(HSD_LOG_INFO, "pid %d sent no request "
-					"for %llu s: dropped",
-					(int)cl->cred.pid,
-					(unsigned long long)idle_ms / 1000);
+				hsd_log_limited(HSD_LOG_INFO, "pid %d sent no "
+						"request for %llu s: dropped",
+						(int)cl->cred.pid,
+						(unsigned long long)idle_ms /
+						1000);
 				client_drop(l, cl);
 			} else if (cl->idle_since + idle_ms < next) {
 				next = cl->idle_since + idle_ms;
@@ -780,8 +910,9 @@ static int expire(struct loop *l)
 			continue;
 		}
 		if (j->deadline <= now) {
-			hsd_log(HSD_LOG_NOTICE, "pid %d profile %s: handshake "
-				"timed out", (int)cl->cred.pid, j->profile);
+			hsd_log_limited(HSD_LOG_NOTICE, "pid %d profile %s: "
+					"handshake timed out",
+					(int)cl->cred.pid, j->profile);
 			job_release_fd(l, j);
 			reply_error(l, cl->fd, -ETIMEDOUT, "the handshake timed "
 				    "out");
@@ -1059,6 +1190,7 @@ out:
 	free(w);
 	if (sh.cur)
 		gen_put(sh.cur);
+	free(sh.uids);
 	pthread_mutex_destroy(&sh.lock);
 	return ret;
 }

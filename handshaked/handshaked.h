@@ -82,6 +82,8 @@ struct hsd_config {
 	char *user;			/* drop to this user, or NULL */
 	unsigned int workers;		/* default 1 */
 	unsigned int handshake_timeout;	/* seconds, default 10 */
+	unsigned int max_clients_per_uid; /* connected at once; 0: no cap;
+					   * default 64 */
 	enum hsd_log_level log_level;	/* default notice */
 	unsigned int session_cache_size; /* default 1024 */
 	unsigned int session_lifetime;	/* seconds, default 7200 */
@@ -134,6 +136,36 @@ void hsd_log_init(bool foreground, enum hsd_log_level level);
 void hsd_log_level(enum hsd_log_level level);
 void hsd_log(enum hsd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A token bucket of one call site: HSD_LOG_BURST lines at once, then
+ * HSD_LOG_PER_S a second.  Zeroed (static) before the first use.
+ */
+#define HSD_LOG_BURST 10
+#define HSD_LOG_PER_S 1
+struct hsd_log_limit {
+	bool started;
+	uint64_t last_ms;		/* CLOCK_MONOTONIC */
+	uint64_t credit;		/* ms of allowance, 1000 per line */
+	unsigned long suppressed;	/* since the last line let through */
+};
+/*
+ * Whether a line may go out at @now_ms; if so, *@suppressed is how many
+ * were refused since the last one (and the count restarts).
+ */
+bool hsd_log_allow(struct hsd_log_limit *rl, uint64_t now_ms,
+		   unsigned long *suppressed);
+void hsd_log_at(struct hsd_log_limit *rl, enum hsd_log_level level,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * hsd_log(), rate-limited at this call site, for what other processes can
+ * cause at will; the line after a pause counts the ones left out.
+ */
+#define hsd_log_limited(level, ...)					\
+	do {								\
+		static struct hsd_log_limit hsd_site_limit_;		\
+		hsd_log_at(&hsd_site_limit_, (level), __VA_ARGS__);	\
+	} while (0)
 
 /* keys.c: one libktls context per profile, keys loaded once. */
 struct hsd_profile_ctx {
@@ -210,7 +242,7 @@ enum hsd_fail {
 /* Updated with atomic adds by every worker. */
 struct hsd_counters {
 	uint64_t started, ok, resumed, in_flight;
-	uint64_t refused;		/* access denied */
+	uint64_t refused;		/* access denied, or over the uid cap */
 	uint64_t bad_requests;		/* malformed, no fd, not TCP */
 	uint64_t failed[HSD_FAIL_MAX];
 	uint64_t tls12, tls13;

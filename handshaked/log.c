@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * log.c - messages for operators: syslog, or stderr in the foreground.
+ *
+ * What other processes can make happen as often as they like (bad
+ * requests, refusals, accept() failing for want of fds) is logged through
+ * hsd_log_limited(): a token bucket per call site lets a burst of
+ * HSD_LOG_BURST lines through, then HSD_LOG_PER_S a second, and the first
+ * line after a pause says how many were left out.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "handshaked.h"
 
 static bool to_stderr;
 static enum hsd_log_level max_level = HSD_LOG_NOTICE;
+/* guards every struct hsd_log_limit */
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void hsd_log_init(bool foreground, enum hsd_log_level level)
 {
@@ -25,7 +35,12 @@ void hsd_log_level(enum hsd_log_level level)
 	__atomic_store_n(&max_level, level, __ATOMIC_RELAXED);
 }
 
-void hsd_log(enum hsd_log_level level, const char *fmt, ...)
+static bool enabled(enum hsd_log_level level)
+{
+	return level <= __atomic_load_n(&max_level, __ATOMIC_RELAXED);
+}
+
+static void vlog(enum hsd_log_level level, const char *fmt, va_list ap)
 {
 	static const int prio[] = {
 		[HSD_LOG_ERROR] = LOG_ERR,
@@ -33,11 +48,7 @@ void hsd_log(enum hsd_log_level level, const char *fmt, ...)
 		[HSD_LOG_INFO] = LOG_INFO,
 		[HSD_LOG_DEBUG] = LOG_DEBUG,
 	};
-	va_list ap;
 
-	if (level > __atomic_load_n(&max_level, __ATOMIC_RELAXED))
-		return;
-	va_start(ap, fmt);
 	if (to_stderr) {
 		flockfile(stderr);	/* one line, whichever thread */
 		fprintf(stderr, "%s: ", HSD_NAME);
@@ -47,5 +58,65 @@ void hsd_log(enum hsd_log_level level, const char *fmt, ...)
 	} else {
 		vsyslog(prio[level], fmt, ap);
 	}
+}
+
+void hsd_log(enum hsd_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!enabled(level))
+		return;
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+bool hsd_log_allow(struct hsd_log_limit *rl, uint64_t now_ms,
+		   unsigned long *suppressed)
+{
+	const uint64_t full = HSD_LOG_BURST * 1000ULL / HSD_LOG_PER_S;
+	const uint64_t cost = 1000 / HSD_LOG_PER_S;
+
+	if (!rl->started) {
+		rl->started = true;
+		rl->credit = full;
+	} else if (now_ms > rl->last_ms) {
+		rl->credit += now_ms - rl->last_ms;
+		if (rl->credit > full)
+			rl->credit = full;
+	}
+	rl->last_ms = now_ms;
+	if (rl->credit < cost) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->credit -= cost;
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	return true;
+}
+
+void hsd_log_at(struct hsd_log_limit *rl, enum hsd_log_level level,
+		const char *fmt, ...)
+{
+	unsigned long suppressed = 0;
+	struct timespec ts;
+	bool allow;
+	va_list ap;
+
+	if (!enabled(level))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&limit_lock);
+	allow = hsd_log_allow(rl, (uint64_t)ts.tv_sec * 1000 +
+			      (uint64_t)ts.tv_nsec / 1000000, &suppressed);
+	pthread_mutex_unlock(&limit_lock);
+	if (!allow)
+		return;
+	if (suppressed)
+		hsd_log(level, "rate limit: %lu messages suppressed, like "
+			"this one:", suppressed);
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
 	va_end(ap);
 }

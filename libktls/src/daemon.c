@@ -213,7 +213,9 @@ int ktls_daemon_handshake(struct ktls_conn *conn)
 		goto out_free;
 	}
 	ret = ktls_proto_send(s, m, conn->fd);
-	if (ret < 0) {
+	/* -EPIPE: handshaked refused this connection (too many of this
+	 * uid) before the request went; its reply says why. */
+	if (ret < 0 && ret != -EPIPE) {
 		ktls_set_err(conn->err, "sending the request to handshaked "
 			     "failed: %s", ktls_strerror(ret));
 		goto out_close;

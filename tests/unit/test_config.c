@@ -136,6 +136,7 @@ static const char full_conf[] =
 	"user = hsd\n"
 	"workers = 4\n"
 	"handshake_timeout = 30\n"
+	"max_clients_per_uid = 0\n"
 	"log_level = debug\n"
 	"session_cache_size = 0\n"
 	"session_lifetime = 600\n"
@@ -209,6 +210,7 @@ static void test_config_load_reads_every_key(void **state)
 	assert_string_equal(cfg->user, "hsd");
 	assert_int_equal(cfg->workers, 4);
 	assert_int_equal(cfg->handshake_timeout, 30);
+	assert_int_equal(cfg->max_clients_per_uid, 0);
 	assert_int_equal(cfg->log_level, HSD_LOG_DEBUG);
 	assert_int_equal(cfg->session_cache_size, 0);
 	assert_int_equal(cfg->session_lifetime, 600);
@@ -311,6 +313,7 @@ static void test_config_load_applies_defaults(void **state)
 	assert_null(cfg->user);
 	assert_int_equal(cfg->workers, 1);
 	assert_int_equal(cfg->handshake_timeout, 10);
+	assert_int_equal(cfg->max_clients_per_uid, 64);
 	assert_int_equal(cfg->log_level, HSD_LOG_NOTICE);
 	assert_int_equal(cfg->session_cache_size, 1024);
 	assert_int_equal(cfg->session_lifetime, 7200);
@@ -416,6 +419,7 @@ static void test_config_load_accepts_range_edges(void **state)
 	cfg = load_ok(fx, "[global]\n"
 			  "workers = 64\n"
 			  "handshake_timeout = 3600\n"
+			  "max_clients_per_uid = 1000000\n"
 			  "session_cache_size = 1000000\n"
 			  "session_lifetime = 604800\n"
 			  "ticket_rotation = 604800\n"
@@ -423,6 +427,7 @@ static void test_config_load_accepts_range_edges(void **state)
 			  MINIMAL);
 	assert_int_equal(cfg->workers, 64);
 	assert_int_equal(cfg->handshake_timeout, 3600);
+	assert_int_equal(cfg->max_clients_per_uid, 1000000);
 	assert_int_equal(cfg->session_cache_size, 1000000);
 	assert_int_equal(cfg->session_lifetime, 604800);
 	assert_int_equal(cfg->ticket_rotation, 604800);
@@ -559,6 +564,10 @@ static void test_config_load_rejects_out_of_range(void **state)
 		{ "handshake_timeout = 0",
 		  "handshake_timeout: expected a whole number from 1 to 3600" },
 		{ "handshake_timeout = 3601", "handshake_timeout: " },
+		{ "max_clients_per_uid = 1000001",
+		  "max_clients_per_uid: expected a whole number from 0 to "
+		  "1000000" },
+		{ "max_clients_per_uid = -1", "max_clients_per_uid: " },
 		{ "session_cache_size = 1000001",
 		  "session_cache_size: expected a whole number from 0 to "
 		  "1000000" },
