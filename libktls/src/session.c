@@ -337,7 +337,11 @@ static int new_session(WOLFSSL *ssl, WOLFSSL_SESSION *ws)
 					     conn->cache_key,
 					     strlen(conn->cache_key), s,
 					     ktls_now());
-	} else {
+	} else if (wolfSSL_version(ssl) != TLS1_3_VERSION) {
+		/* TLS 1.3 resumes by ticket only: its session ID is the
+		 * client's legacy echo, never looked up, and caching it only
+		 * filled the cache (up to KTLS_CACHE_SIZE sessions of tens
+		 * of KiB) with sessions nobody can ask for. */
 		id = wolfSSL_SESSION_get_id(ws, &id_len);
 		if (id && id_len)
 			ret = ktls_cache_put(&conn->ctx->server_cache, id,

@@ -32,6 +32,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <linux/tcp.h>		/* struct tcp_info with tcpi_bytes_acked */
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -163,7 +164,11 @@ static void conn_free(struct server *s, struct conn *c)
 	 * alert; the loop serves others, so it does not wait for more. */
 	(void)!ktls_linger_close(c->fd, 0);
 	free(c);
-	s->n_conns--;
+	/* The last one gone: hand what a crowd of connections left in
+	 * malloc's free lists back to the kernel, so that an idle server
+	 * returns to its size. */
+	if (--s->n_conns == 0)
+		malloc_trim(0);
 	if (!s->listening && !s->stopping && s->n_conns < s->max_conns) {
 		struct epoll_event e = { .events = EPOLLIN, .data.ptr = s };
 

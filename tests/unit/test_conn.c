@@ -1495,7 +1495,8 @@ static void test_conn_set_session_rejects_misuse(void **state)
  * The client cache is keyed by peer name and port, and every
  * ktls_tcp_pair() listens on a new port: a second connection to the same
  * name does not resume by itself.  What the first one stored is there
- * until ktls_ctx_flush_sessions() empties both caches.
+ * until ktls_ctx_flush_sessions() empties both caches.  The server's
+ * cache holds TLS 1.2 sessions only.
  */
 static void test_ctx_flush_sessions_empties_caches(void **state)
 {
@@ -1526,6 +1527,11 @@ static void test_ctx_flush_sessions_empties_caches(void **state)
 		close_both(&l);
 		link_close(&l);
 		assert_int_equal(ktls_cache_count(&cctx->client_cache), 2);
+		/* A server caches TLS 1.2 sessions by ID; TLS 1.3 ones
+		 * resume by ticket only, and are not kept (they were: a
+		 * full cache of sessions nobody could ask for). */
+		assert_int_equal(ktls_cache_count(&sctx->server_cache),
+				 versions[i] == KTLS_TLS_1_2 ? 2 : 0);
 
 		ktls_ctx_flush_sessions(cctx);
 		ktls_ctx_flush_sessions(sctx);
