@@ -289,7 +289,11 @@ bool ktls_conn_would_block(struct ktls_conn *conn, int err);
 int ktls_cert_setup_cb(struct WOLFSSL *ssl, void *arg);
 
 /* session.c */
+/* The longest session wolfSSL's i2d writes that import takes. */
+#define KTLS_SESSION_MAX 65536
 struct ktls_session *ktls_session_wrap(void *ws);
+KTLS_MUST_CHECK int ktls_session_parse(const uint8_t *buf, size_t len,
+				       struct ktls_session **sessp);
 void *ktls_session_wolfssl(const struct ktls_session *s);
 void ktls_cache_init(struct ktls_cache *c, unsigned int capacity,
 		     unsigned int lifetime);

@@ -85,20 +85,36 @@ ssize_t ktls_session_export(const struct ktls_session *s, uint8_t *buf,
 	return len;
 }
 
-int ktls_session_import(const uint8_t *buf, size_t len,
-			struct ktls_session **sessp)
+/*
+ * ktls_session_parse() - wolfSSL's own parse of its i2d bytes, unsealed
+ * @buf: the bytes
+ * @len: their length; every byte must belong to the session
+ * @sessp: set to the new session
+ *
+ * Only for bytes that authenticated (and for tests and fuzzing): wolfSSL's
+ * parser is not meant for hostile input.
+ *
+ * Return: 0; -EBADMSG if wolfSSL does not take the bytes, or leaves some
+ * over; -EINVAL; -ENOMEM; -EIO.
+ */
+int ktls_session_parse(const uint8_t *buf, size_t len,
+		       struct ktls_session **sessp)
 {
 	const unsigned char *p = buf;
 	WOLFSSL_SESSION *ws;
 	struct ktls_session *s;
 
-	if (!buf || !sessp || len == 0 || len > 65536)
+	if (!buf || !sessp || len == 0 || len > KTLS_SESSION_MAX)
 		return -EINVAL;
 	if (ktls_init() < 0)
 		return -EIO;
 	ws = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len);
 	if (!ws)
 		return -EBADMSG;
+	if ((size_t)(p - buf) != len) {
+		wolfSSL_SESSION_free(ws);
+		return -EBADMSG;
+	}
 	s = ktls_session_wrap(ws);
 	if (!s) {
 		wolfSSL_SESSION_free(ws);
@@ -106,6 +122,12 @@ int ktls_session_import(const uint8_t *buf, size_t len,
 	}
 	*sessp = s;
 	return 0;
+}
+
+int ktls_session_import(const uint8_t *buf, size_t len,
+			struct ktls_session **sessp)
+{
+	return ktls_session_parse(buf, len, sessp);
 }
 
 /* The cache. */

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -247,6 +248,147 @@ static void test_session_import_rejects_garbage(void **state)
 			 -EINVAL);
 }
 
+/*
+ * wolfSSL's session bytes, by hand: side 01; born-on, timeout 0; a
+ * session ID of @id_len zero bytes; 48 zero bytes of master secret; EMS 0;
+ * no alt ID; a chain count of @count and @certs certificates of @cert_len
+ * zero bytes; then @tail zero bytes (version, suite, server ID, ...).
+ * Returns the length written into @buf (of @size).
+ */
+static size_t blob(uint8_t *buf, size_t size, unsigned int id_len,
+		   unsigned int count, unsigned int certs, unsigned int cert_len,
+		   size_t tail)
+{
+	size_t n = 0, need;
+	unsigned int i;
+
+	need = 1 + 4 + 4 + 1 + id_len + 48 + 1 + 1 + 1 +
+	       certs * (2 + (size_t)cert_len) + tail;
+	assert_true(need <= size);
+	memset(buf, 0, need);
+	buf[n++] = 0x01;
+	n += 8;
+	buf[n++] = (uint8_t)id_len;
+	n += id_len + 48 + 1 + 1;
+	buf[n++] = (uint8_t)count;
+	for (i = 0; i < certs; i++) {
+		buf[n++] = (uint8_t)(cert_len >> 8);
+		buf[n++] = (uint8_t)cert_len;
+		n += cert_len;
+	}
+	n += tail;
+	assert_int_equal(n, need);
+	return n;
+}
+
+static int parse(const uint8_t *buf, size_t len)
+{
+	struct ktls_session *s = NULL;
+	int ret = ktls_session_parse(buf, len, &s);
+
+	if (ret == 0) {
+		assert_non_null(s);
+		ktls_session_free(s);
+	} else {
+		assert_null(s);
+	}
+	return ret;
+}
+
+/*
+ * How many zero bytes follow the chain in the smallest session this
+ * wolfSSL build parses (the fields after it depend on the build): the
+ * one tail length that parses exactly.
+ */
+static size_t zero_tail(void)
+{
+	uint8_t buf[256];
+	size_t tail, found = 0;
+	int hits = 0;
+
+	for (tail = 0; tail <= 64; tail++) {
+		if (parse(buf, blob(buf, sizeof(buf), 0, 0, 0, 0, tail)) == 0) {
+			found = tail;
+			hits++;
+		}
+	}
+	assert_int_equal(hits, 1);
+	assert_true(found > 0);
+	return found;
+}
+
+static void skip_unless_patched(void)
+{
+#ifndef KTLS_WOLFSSL_PROJECT
+	/* Debian's libwolfssl lacks wolfssl/patches/0002: the sealing is
+	 * what keeps hostile bytes from its parser. */
+	skip();
+#endif
+}
+
+/*
+ * The issue's 635-byte blob: a chain count of 255 with 255 empty
+ * certificates.  wolfSSL wrote past its 9-entry chain and crashed.
+ */
+static void test_session_parse_rejects_chain_count_255(void **state)
+{
+	uint8_t buf[635];
+
+	(void)state;
+	skip_unless_patched();
+	assert_int_equal(blob(buf, sizeof(buf), 0, 255, 255, 0, 64), 635);
+	assert_int_equal(parse(buf, sizeof(buf)), -EBADMSG);
+}
+
+/* The chain holds MAX_CHAIN_DEPTH (9): 9 parses, 10 to 32 and 255 do
+ * not, given as many certificates as they claim. */
+static void test_session_parse_bounds_chain_count(void **state)
+{
+	uint8_t buf[1024];
+	size_t tail;
+	unsigned int n;
+
+	(void)state;
+	skip_unless_patched();
+	tail = zero_tail();
+	assert_int_equal(parse(buf, blob(buf, sizeof(buf), 0, 9, 9, 0, tail)),
+			 0);
+	for (n = 10; n <= 32; n++)
+		assert_int_equal(parse(buf, blob(buf, sizeof(buf), 0, n, n, 0,
+						 tail)), -EBADMSG);
+	assert_int_equal(parse(buf, blob(buf, sizeof(buf), 0, 255, 255, 0,
+					 tail)), -EBADMSG);
+}
+
+/* Lengths over the room wolfSSL has: a session ID over 32 bytes, a
+ * certificate over MAX_X509_SIZE (8 KiB at most in any build). */
+static void test_session_parse_bounds_lengths(void **state)
+{
+	size_t size = 70000, tail;
+	uint8_t *buf = malloc(size);
+
+	(void)state;
+	skip_unless_patched();
+	assert_non_null(buf);
+	tail = zero_tail();
+	assert_int_equal(parse(buf, blob(buf, size, 32, 0, 0, 0, tail)), 0);
+	assert_int_equal(parse(buf, blob(buf, size, 33, 0, 0, 0, tail)),
+			 -EBADMSG);
+	assert_int_equal(parse(buf, blob(buf, size, 255, 0, 0, 0, tail)),
+			 -EBADMSG);
+	assert_int_equal(parse(buf, blob(buf, size, 0, 1, 1, 1000, tail)), 0);
+	assert_int_equal(parse(buf, blob(buf, size, 0, 1, 1, 8193, tail)),
+			 -EBADMSG);
+	assert_int_equal(parse(buf, blob(buf, size, 0, 1, 1, 65535, tail)),
+			 -EBADMSG);
+	/* Claims more than there is, and trailing bytes. */
+	assert_int_equal(parse(buf, blob(buf, size, 0, 2, 1, 0, tail)),
+			 -EBADMSG);
+	assert_int_equal(parse(buf, blob(buf, size, 0, 0, 0, 0, tail + 1)),
+			 -EBADMSG);
+	free(buf);
+}
+
 static void test_session_export_rejects_empty(void **state)
 {
 	struct ktls_session *s = dummy();
@@ -275,6 +417,9 @@ int main(void)
 		cmocka_unit_test(test_session_ref_and_free_accept_null),
 		cmocka_unit_test(test_session_import_rejects_garbage),
 		cmocka_unit_test(test_session_export_rejects_empty),
+		cmocka_unit_test(test_session_parse_rejects_chain_count_255),
+		cmocka_unit_test(test_session_parse_bounds_chain_count),
+		cmocka_unit_test(test_session_parse_bounds_lengths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
