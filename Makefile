@@ -110,9 +110,11 @@ HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-# Syscalls a unit test fakes: WRAP_<test> lists them for -Wl,--wrap.
+# Calls a unit test fakes (or counts, as test_session counts calls of
+# wolfSSL's session parser): WRAP_<test> lists them for -Wl,--wrap.
 WRAP_test_caps := socket setsockopt recv
 WRAP_test_sock := socket setsockopt
+WRAP_test_session := wolfSSL_d2i_SSL_SESSION
 # Unit tests of handshaked's code link its objects and libraries too:
 # HSD_OBJS_<test> and HSD_LIBS_<test>.
 HSD_OBJS_test_config := $(B)/obj/static/handshaked/config.o

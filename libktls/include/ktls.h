@@ -902,7 +902,9 @@ unsigned int ktls_ring_pending(const struct ktls_ring *ring);
  * each function that returns one gives the caller a reference, freed with
  * ktls_session_free(), and the library takes its own where it keeps one.
  * A session holds the secret that resumes it: keep exported sessions as
- * private as keys.
+ * private as keys.  They are sealed (encrypted and authenticated) under
+ * the context's session key, and only bytes that authenticate under it
+ * are read back.
  *
  * Clients: a context keeps a cache keyed by peer name, port and peer id
  * (ktls_conn_set_peer_id(), as NSS's SSL_SetSockPeerID()); a client
@@ -1024,24 +1026,59 @@ void ktls_session_free(struct ktls_session *sess);
  */
 bool ktls_session_resumable(const struct ktls_session *sess);
 
+#define KTLS_SESSION_KEY_LEN 32
+
 /**
- * ktls_session_export() - serialise a session
+ * ktls_ctx_set_session_key() - seal exported sessions with this key
+ * @ctx: a context; may be in use by other threads
+ * @key: KTLS_SESSION_KEY_LEN (32) random bytes, copied
+ * @len: KTLS_SESSION_KEY_LEN
+ *
+ * Every context starts with a random key of its own, wiped when it is
+ * freed: sessions it exports are then read back by that context only,
+ * and not after it is gone.  A key the application gives (and keeps as
+ * private as a private key) lets sessions outlive the process or move to
+ * another one given the same key.  Sessions sealed under an earlier key
+ * are refused after the key changes.
+ *
+ * Return: 0; -EINVAL for a NULL @key, a length other than 32, or a key
+ * of all zeros (with the reason in ktls_ctx_errstr()).
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_session_key(struct ktls_ctx *ctx,
+					     const uint8_t *key, size_t len);
+
+/**
+ * ktls_session_export() - serialise a session, sealed under @ctx's key
+ * @ctx: the context whose session key seals it
  * @sess: a session
  * @buf: where to write it, or NULL to learn the size
  * @size: room in @buf
- * Return: the length; -ENOSPC if @size is too small; -EINVAL; -EIO.
+ *
+ * The bytes are a version byte (1), a random 12-byte nonce, wolfSSL's
+ * session encrypted with AES-256-GCM, and the 16-byte tag.
+ *
+ * Return: the length; -ENOSPC if @size is too small (@buf is then left
+ * alone); -EINVAL; -ENOMEM; -EIO.
  */
-KTLS_MUST_CHECK ssize_t ktls_session_export(const struct ktls_session *sess,
+KTLS_MUST_CHECK ssize_t ktls_session_export(struct ktls_ctx *ctx,
+					    const struct ktls_session *sess,
 					    uint8_t *buf, size_t size);
 
 /**
  * ktls_session_import() - a session from ktls_session_export()'s bytes
+ * @ctx: a context with the session key that sealed them
  * @buf: the bytes
  * @len: their length
  * @sessp: set to the new session, freed with ktls_session_free()
- * Return: 0; -EBADMSG if the bytes are not a session; -EINVAL; -ENOMEM.
+ *
+ * Nothing is parsed before the bytes authenticate under @ctx's key.
+ *
+ * Return: 0; -EBADMSG if the bytes are not a session sealed under this
+ * key (changed, truncated, another key, another format); -EINVAL;
+ * -ENOMEM; -EIO.
  */
-KTLS_MUST_CHECK int ktls_session_import(const uint8_t *buf, size_t len,
+KTLS_MUST_CHECK int ktls_session_import(struct ktls_ctx *ctx,
+					const uint8_t *buf, size_t len,
 					struct ktls_session **sessp);
 
 /*

@@ -95,10 +95,8 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 		return;
 	for (i = 0; i < ctx->n_identities; i++)
 		identity_free(&ctx->ids[i]);
-	if (ctx->caches_ready) {
-		ktls_cache_destroy(&ctx->client_cache);
-		ktls_cache_destroy(&ctx->server_cache);
-	}
+	if (ctx->caches_ready)
+		ktls_ctx_sessions_destroy(ctx);
 	if (ctx->wctx)
 		wolfSSL_CTX_free(ctx->wctx);
 	ktls_tickets_free(ctx->tickets);

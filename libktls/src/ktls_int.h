@@ -163,6 +163,8 @@ struct ktls_ctx {
 	struct ktls_cache server_cache;	/* session ID */
 	unsigned int session_lifetime;	/* seconds */
 	struct ktls_tickets *tickets;	/* the application's ticket keys */
+	pthread_mutex_t seal_lock;	/* guards seal_key */
+	uint8_t seal_key[KTLS_SESSION_KEY_LEN];	/* seals exported sessions */
 	char err[KTLS_ERRSTR_SIZE];
 };
 
@@ -290,7 +292,11 @@ int ktls_cert_setup_cb(struct WOLFSSL *ssl, void *arg);
 bool ktls_cert_has_ip(const uint8_t *der, size_t len, const char *ip);
 
 /* session.c */
+/* The longest session wolfSSL's i2d writes that import takes. */
+#define KTLS_SESSION_MAX 65536
 struct ktls_session *ktls_session_wrap(void *ws);
+KTLS_MUST_CHECK int ktls_session_parse(const uint8_t *buf, size_t len,
+				       struct ktls_session **sessp);
 void *ktls_session_wolfssl(const struct ktls_session *s);
 void ktls_cache_init(struct ktls_cache *c, unsigned int capacity,
 		     unsigned int lifetime);
@@ -307,6 +313,7 @@ void ktls_cache_remove(struct ktls_cache *c, const void *key, size_t len);
 unsigned int ktls_cache_count(struct ktls_cache *c);
 uint64_t ktls_now(void);
 KTLS_MUST_CHECK int ktls_ctx_sessions_init(struct ktls_ctx *ctx);
+void ktls_ctx_sessions_destroy(struct ktls_ctx *ctx);
 KTLS_MUST_CHECK int ktls_ctx_ticket_hint(struct ktls_ctx *ctx);
 
 /* ticket.c */

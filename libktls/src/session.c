@@ -8,6 +8,14 @@
  * A cache is a list in most-recently-used order, searched linearly: a
  * lookup costs far less than the handshake it saves for the sizes a
  * process keeps (the default is 1024 entries).
+ *
+ * Exported sessions are sealed: wolfSSL's parser of its own session bytes
+ * is not written for hostile input, so nothing reaches it that did not
+ * authenticate under the context's seal key.  The format (version 1):
+ *
+ *	0x01 | nonce (12, random) | AES-256-GCM(wolfSSL's i2d bytes) | tag (16)
+ *
+ * with "libktls session" and the version byte as associated data.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +25,8 @@
 
 #include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/random.h>
 
 #include "ktls_int.h"
 
@@ -62,43 +72,203 @@ bool ktls_session_resumable(const struct ktls_session *s)
 	return s && s->ws && wolfSSL_SESSION_is_resumable(s->ws) == 1;
 }
 
-ssize_t ktls_session_export(const struct ktls_session *s, uint8_t *buf,
-			    size_t size)
-{
-	unsigned char *p = buf;
-	int len;
+/* The sealed format, version 1. */
+#define SEAL_VERSION 0x01
+#define SEAL_NONCE_LEN 12
+#define SEAL_TAG_LEN 16
+#define SEAL_OVERHEAD (1 + SEAL_NONCE_LEN + SEAL_TAG_LEN)
+static const uint8_t seal_label[] = "libktls session";	/* and its NUL */
 
-	if (!s || !s->ws)
-		return -EINVAL;
-	len = wolfSSL_i2d_SSL_SESSION(s->ws, NULL);
-	if (len <= 0)
-		return -EIO;
-	if (!buf)
-		return len;
-	if ((size_t)len > size)
-		return -ENOSPC;
-	/* wolfSSL's i2d writes at *p (allocating only when it is NULL). */
-	if (wolfSSL_i2d_SSL_SESSION(s->ws, &p) != len) {
-		explicit_bzero(buf, size);
-		return -EIO;
-	}
-	return len;
+_Static_assert(KTLS_SESSION_KEY_LEN == AES_256_KEY_SIZE, "seal key size");
+
+/* The associated data: the label and the version byte. */
+static void seal_aad(uint8_t aad[sizeof(seal_label) + 1], uint8_t version)
+{
+	memcpy(aad, seal_label, sizeof(seal_label));
+	aad[sizeof(seal_label)] = version;
 }
 
-int ktls_session_import(const uint8_t *buf, size_t len,
+/* Fill @buf with @len random bytes (wolfCrypt's DRBG). */
+static int seal_random(uint8_t *buf, size_t len)
+{
+	WC_RNG rng;
+	int ret;
+
+	if (wc_InitRng(&rng) != 0)
+		return -EIO;
+	ret = wc_RNG_GenerateBlock(&rng, buf, (word32)len) == 0 ? 0 : -EIO;
+	/* Frees the DRBG's state; nothing to report. */
+	(void)wc_FreeRng(&rng);
+	return ret;
+}
+
+/* Copy out @ctx's seal key (a setter may run in another thread). */
+static void seal_key(struct ktls_ctx *ctx, uint8_t key[KTLS_SESSION_KEY_LEN])
+{
+	pthread_mutex_lock(&ctx->seal_lock);
+	memcpy(key, ctx->seal_key, KTLS_SESSION_KEY_LEN);
+	pthread_mutex_unlock(&ctx->seal_lock);
+}
+
+/*
+ * AES-256-GCM under @key: encrypt @len bytes from @in to @out and write
+ * the tag to @tag, or (!@enc) decrypt and check @tag.  Return: 0; -EBADMSG
+ * when the tag does not match; -EIO.
+ */
+static int seal_gcm(const uint8_t key[KTLS_SESSION_KEY_LEN], bool enc,
+		    const uint8_t nonce[SEAL_NONCE_LEN], const uint8_t *in,
+		    size_t len, uint8_t *out, uint8_t tag[SEAL_TAG_LEN])
+{
+	uint8_t aad[sizeof(seal_label) + 1];
+	Aes aes;
+	int ret;
+
+	seal_aad(aad, SEAL_VERSION);
+	if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0)
+		return -EIO;
+	ret = wc_AesGcmSetKey(&aes, key, KTLS_SESSION_KEY_LEN);
+	if (ret == 0 && enc)
+		ret = wc_AesGcmEncrypt(&aes, out, in, (word32)len, nonce,
+				       SEAL_NONCE_LEN, tag, SEAL_TAG_LEN, aad,
+				       sizeof(aad));
+	else if (ret == 0)
+		ret = wc_AesGcmDecrypt(&aes, out, in, (word32)len, nonce,
+				       SEAL_NONCE_LEN, tag, SEAL_TAG_LEN, aad,
+				       sizeof(aad));
+	wc_AesFree(&aes);
+	explicit_bzero(&aes, sizeof(aes));
+	if (ret == AES_GCM_AUTH_E)
+		return -EBADMSG;
+	return ret == 0 ? 0 : -EIO;
+}
+
+ssize_t ktls_session_export(struct ktls_ctx *ctx, const struct ktls_session *s,
+			    uint8_t *buf, size_t size)
+{
+	uint8_t key[KTLS_SESSION_KEY_LEN];
+	unsigned char *plain, *p;
+	size_t total;
+	int len, ret;
+
+	if (!ctx || !s || !s->ws)
+		return -EINVAL;
+	len = wolfSSL_i2d_SSL_SESSION(s->ws, NULL);
+	if (len <= 0 || len > KTLS_SESSION_MAX)
+		return -EIO;
+	total = SEAL_OVERHEAD + (size_t)len;
+	if (!buf)
+		return (ssize_t)total;
+	if (total > size)
+		return -ENOSPC;
+	plain = malloc((size_t)len);
+	if (!plain)
+		return -ENOMEM;
+	/* wolfSSL's i2d writes at *p (allocating only when it is NULL). */
+	p = plain;
+	ret = wolfSSL_i2d_SSL_SESSION(s->ws, &p) == len ? 0 : -EIO;
+	buf[0] = SEAL_VERSION;
+	if (ret == 0)
+		ret = seal_random(buf + 1, SEAL_NONCE_LEN);
+	if (ret == 0) {
+		seal_key(ctx, key);
+		ret = seal_gcm(key, true, buf + 1, plain, (size_t)len,
+			       buf + 1 + SEAL_NONCE_LEN,
+			       buf + total - SEAL_TAG_LEN);
+		explicit_bzero(key, sizeof(key));
+	}
+	explicit_bzero(plain, (size_t)len);
+	free(plain);
+	if (ret < 0) {
+		explicit_bzero(buf, size);
+		return ret;
+	}
+	return (ssize_t)total;
+}
+
+int ktls_session_import(struct ktls_ctx *ctx, const uint8_t *buf, size_t len,
 			struct ktls_session **sessp)
+{
+	uint8_t key[KTLS_SESSION_KEY_LEN], tag[SEAL_TAG_LEN];
+	uint8_t *plain;
+	size_t n;
+	int ret;
+
+	if (!ctx || !buf || !sessp || len == 0)
+		return -EINVAL;
+	/* Nothing that does not authenticate goes further. */
+	if (len <= SEAL_OVERHEAD || len > SEAL_OVERHEAD + KTLS_SESSION_MAX ||
+	    buf[0] != SEAL_VERSION)
+		return -EBADMSG;
+	n = len - SEAL_OVERHEAD;
+	plain = malloc(n);
+	if (!plain)
+		return -ENOMEM;
+	memcpy(tag, buf + len - SEAL_TAG_LEN, sizeof(tag));
+	seal_key(ctx, key);
+	ret = seal_gcm(key, false, buf + 1, buf + 1 + SEAL_NONCE_LEN, n, plain,
+		       tag);
+	explicit_bzero(key, sizeof(key));
+	/* Authenticated: bytes this library wrote under this key. */
+	if (ret == 0)
+		ret = ktls_session_parse(plain, n, sessp);
+	explicit_bzero(plain, n);
+	free(plain);
+	return ret;
+}
+
+int ktls_ctx_set_session_key(struct ktls_ctx *ctx, const uint8_t *key,
+			     size_t len)
+{
+	static const uint8_t zero[KTLS_SESSION_KEY_LEN];
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	if (!key || len != KTLS_SESSION_KEY_LEN) {
+		ktls_set_err(ctx->err, "a session key is %d bytes",
+			     KTLS_SESSION_KEY_LEN);
+		return -EINVAL;
+	}
+	if (!memcmp(key, zero, sizeof(zero))) {
+		ktls_set_err(ctx->err, "a session key of all zeros is no key");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&ctx->seal_lock);
+	memcpy(ctx->seal_key, key, KTLS_SESSION_KEY_LEN);
+	pthread_mutex_unlock(&ctx->seal_lock);
+	return 0;
+}
+
+/*
+ * ktls_session_parse() - wolfSSL's own parse of its i2d bytes, unsealed
+ * @buf: the bytes
+ * @len: their length; every byte must belong to the session
+ * @sessp: set to the new session
+ *
+ * Only for bytes that authenticated (and for tests and fuzzing): wolfSSL's
+ * parser is not meant for hostile input.
+ *
+ * Return: 0; -EBADMSG if wolfSSL does not take the bytes, or leaves some
+ * over; -EINVAL; -ENOMEM; -EIO.
+ */
+int ktls_session_parse(const uint8_t *buf, size_t len,
+		       struct ktls_session **sessp)
 {
 	const unsigned char *p = buf;
 	WOLFSSL_SESSION *ws;
 	struct ktls_session *s;
 
-	if (!buf || !sessp || len == 0 || len > 65536)
+	if (!buf || !sessp || len == 0 || len > KTLS_SESSION_MAX)
 		return -EINVAL;
 	if (ktls_init() < 0)
 		return -EIO;
 	ws = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len);
 	if (!ws)
 		return -EBADMSG;
+	if ((size_t)(p - buf) != len) {
+		wolfSSL_SESSION_free(ws);
+		return -EBADMSG;
+	}
 	s = ktls_session_wrap(ws);
 	if (!s) {
 		wolfSSL_SESSION_free(ws);
@@ -418,13 +588,17 @@ int ktls_ctx_ticket_hint(struct ktls_ctx *ctx)
 	       WOLFSSL_SUCCESS ? 0 : -EIO;
 }
 
-/* Set up @ctx's caches and hook them into its wolfSSL context. */
+/* Set up @ctx's caches and hook them into its wolfSSL context, and give
+ * it a random seal key; ktls_ctx_sessions_destroy() undoes it. */
 int ktls_ctx_sessions_init(struct ktls_ctx *ctx)
 {
 	ktls_cache_init(&ctx->client_cache, KTLS_CACHE_SIZE,
 			KTLS_CACHE_LIFETIME);
 	ktls_cache_init(&ctx->server_cache, KTLS_CACHE_SIZE,
 			KTLS_CACHE_LIFETIME);
+	pthread_mutex_init(&ctx->seal_lock, NULL);
+	if (seal_random(ctx->seal_key, sizeof(ctx->seal_key)) < 0)
+		return -EIO;
 	wolfSSL_CTX_sess_set_new_cb(ctx->wctx, new_session);
 	wolfSSL_CTX_sess_set_get_cb(ctx->wctx, get_session);
 	return ktls_ctx_set_session_cache(ctx, KTLS_CACHE_SIZE,
@@ -437,4 +611,12 @@ void ktls_ctx_flush_sessions(struct ktls_ctx *ctx)
 		return;
 	ktls_cache_clear(&ctx->client_cache);
 	ktls_cache_clear(&ctx->server_cache);
+}
+
+void ktls_ctx_sessions_destroy(struct ktls_ctx *ctx)
+{
+	ktls_cache_destroy(&ctx->client_cache);
+	ktls_cache_destroy(&ctx->server_cache);
+	explicit_bzero(ctx->seal_key, sizeof(ctx->seal_key));
+	pthread_mutex_destroy(&ctx->seal_lock);
 }

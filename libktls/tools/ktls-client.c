@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 		"  --no-stdin        send nothing; close after the handshake\n"
 		"  --sess-out FILE   save the session to FILE at the end\n"
 		"  --sess-in FILE    offer the session in FILE (resumption)\n"
+		"  --sess-key FILE   the 32-byte key that seals saved sessions\n"
+		"                    (mode 0600; needed by --sess-in/--sess-out)\n"
 		"  --peer-id ID      part of the session cache key\n"
 		TOOL_OPTS_HELP
 		"  -h, --help        print this help and exit\n"
@@ -44,11 +47,54 @@ static void usage(FILE *f)
 
 enum {
 	OPT_NAME = 512, OPT_INSECURE, OPT_SENDFILE, OPT_NO_STDIN, OPT_SESS_OUT,
-	OPT_SESS_IN, OPT_PEER_ID,
+	OPT_SESS_IN, OPT_PEER_ID, OPT_SESS_KEY,
 };
 
-/* Offer the session saved in @path. */
-static void session_in(struct ktls_conn *conn, const char *path)
+/*
+ * Seal and open saved sessions with the key in @path: exactly
+ * KTLS_SESSION_KEY_LEN bytes, in a regular file of ours that no one else
+ * can read or write (whoever reads it can read the sessions, whoever
+ * writes it can feed us sessions of their own).
+ */
+static void session_key(struct ktls_ctx *ctx, const char *path)
+{
+	uint8_t key[KTLS_SESSION_KEY_LEN + 1];	/* one more: too long? */
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		tool_die("--sess-key %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		tool_die("--sess-key %s: not a regular file", path);
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		tool_die("--sess-key %s: group or others can use it (mode "
+			 "%04o): make it 0600", path,
+			 (unsigned int)(st.st_mode & 07777));
+	if (st.st_uid != geteuid())
+		tool_die("--sess-key %s: owned by uid %u, not by us: its "
+			 "owner can read our sessions", path,
+			 (unsigned int)st.st_uid);
+	n = read(fd, key, sizeof(key));
+	close(fd);
+	if (n != KTLS_SESSION_KEY_LEN) {
+		explicit_bzero(key, sizeof(key));
+		tool_die("--sess-key %s: holds %s bytes; it must hold exactly "
+			 "%d random bytes (head -c %d /dev/urandom)", path,
+			 n < 0 ? "unreadable" : n > KTLS_SESSION_KEY_LEN ?
+			 "more than 32" : "fewer than 32",
+			 KTLS_SESSION_KEY_LEN, KTLS_SESSION_KEY_LEN);
+	}
+	if (ktls_ctx_set_session_key(ctx, key, KTLS_SESSION_KEY_LEN) < 0) {
+		explicit_bzero(key, sizeof(key));
+		tool_die("--sess-key %s: %s", path, ktls_ctx_errstr(ctx));
+	}
+	explicit_bzero(key, sizeof(key));
+}
+
+/* The session saved in @path, sealed under @ctx's key (read before any
+ * connection, so that a bad file costs no handshake). */
+static struct ktls_session *session_in(struct ktls_ctx *ctx, const char *path)
 {
 	uint8_t buf[16384];
 	struct ktls_session *s;
@@ -61,19 +107,21 @@ static void session_in(struct ktls_conn *conn, const char *path)
 	close(fd);
 	if (n <= 0)
 		tool_die("--sess-in %s: empty or unreadable", path);
-	ret = ktls_session_import(buf, (size_t)n, &s);
+	ret = ktls_session_import(ctx, buf, (size_t)n, &s);
 	explicit_bzero(buf, sizeof(buf));
+	if (ret == -EBADMSG)
+		tool_die("--sess-in %s: not a session sealed under the "
+			 "--sess-key key (changed, truncated, or saved with "
+			 "another key)", path);
 	if (ret < 0)
-		tool_die("--sess-in %s: not a session (%s)", path,
-			 ktls_strerror(ret));
-	ret = ktls_conn_set_session(conn, s);
-	ktls_session_free(s);
-	if (ret < 0)
-		tool_die("--sess-in %s: %s", path, ktls_conn_errstr(conn));
+		tool_die("--sess-in %s: %s", path, ktls_strerror(ret));
+	return s;
 }
 
-/* Save the connection's session to @path (mode 0600: it holds a secret). */
-static void session_out(struct ktls_conn *conn, const char *path)
+/* Save the connection's session to @path, sealed under @ctx's key (mode
+ * 0600 all the same). */
+static void session_out(struct ktls_ctx *ctx, struct ktls_conn *conn,
+			const char *path)
 {
 	struct ktls_session *s = ktls_conn_get_session(conn);
 	uint8_t buf[16384];
@@ -83,7 +131,7 @@ static void session_out(struct ktls_conn *conn, const char *path)
 	if (!s)
 		tool_die("--sess-out %s: the server gave no resumable session",
 			 path);
-	n = ktls_session_export(s, buf, sizeof(buf));
+	n = ktls_session_export(ctx, s, buf, sizeof(buf));
 	ktls_session_free(s);
 	if (n < 0)
 		tool_die("--sess-out %s: %s", path, ktls_strerror((int)n));
@@ -131,17 +179,19 @@ int main(int argc, char **argv)
 		{ "sess-out", required_argument, NULL, OPT_SESS_OUT },
 		{ "sess-in", required_argument, NULL, OPT_SESS_IN },
 		{ "peer-id", required_argument, NULL, OPT_PEER_ID },
+		{ "sess-key", required_argument, NULL, OPT_SESS_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tool_opts o;
 	const char *name = NULL, *file = NULL, *sess_out = NULL;
-	const char *sess_in = NULL, *peer_id = NULL;
+	const char *sess_in = NULL, *peer_id = NULL, *sess_key = NULL;
 	bool no_stdin = false;
 	long long sent = 0, received = 0;
 	struct ktls_ctx *ctx;
 	struct ktls_conn *conn;
+	struct ktls_session *offer = NULL;
 	int c, fd, ret;
 
 	tool_opts_init(&o);
@@ -168,6 +218,9 @@ int main(int argc, char **argv)
 		case OPT_PEER_ID:
 			peer_id = optarg;
 			break;
+		case OPT_SESS_KEY:
+			sess_key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -185,7 +238,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	/* This process's own random key dies with it: a session saved
+	 * under it could never be read again. */
+	if ((sess_in || sess_out) && !sess_key)
+		tool_die("--sess-in and --sess-out need --sess-key FILE: saved "
+			 "sessions are sealed, and the key must outlive this "
+			 "run");
 	ctx = tool_ctx_setup(&o);
+	if (sess_key)
+		session_key(ctx, sess_key);
+	if (sess_in)
+		offer = session_in(ctx, sess_in);
 	fd = dial(argv[optind], argv[optind + 1]);
 	conn = ktls_conn_new(ctx, fd, KTLS_ROLE_CLIENT);
 	if (!conn)
@@ -197,8 +260,13 @@ int main(int argc, char **argv)
 	}
 	if (peer_id && ktls_conn_set_peer_id(conn, peer_id) < 0)
 		tool_die("--peer-id: %s", ktls_conn_errstr(conn));
-	if (sess_in)
-		session_in(conn, sess_in);
+	if (offer) {
+		ret = ktls_conn_set_session(conn, offer);
+		ktls_session_free(offer);
+		if (ret < 0)
+			tool_die("--sess-in %s: %s", sess_in,
+				 ktls_conn_errstr(conn));
+	}
 	ret = ktls_conn_handshake(conn);
 	if (ret < 0)
 		tool_die("handshake with %s:%s failed: %s", argv[optind],
@@ -225,7 +293,7 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		tool_print_done(stderr, conn, sent, received);
 	if (sess_out)
-		session_out(conn, sess_out);
+		session_out(ctx, conn, sess_out);
 	ktls_conn_free(conn);
 	close(fd);
 	ktls_ctx_free(ctx);
