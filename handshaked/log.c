@@ -40,6 +40,7 @@ static bool enabled(enum hsd_log_level level)
 	return level <= __atomic_load_n(&max_level, __ATOMIC_RELAXED);
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vlog(enum hsd_log_level level, const char *fmt, va_list ap)
 {
 	static const int prio[] = {
