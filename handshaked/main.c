@@ -163,14 +163,15 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		default:
-			usage(stderr);
+			fprintf(stderr, "Try '%s --help' for more "
+				"information.\n", HSD_NAME);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", HSD_NAME,
-			argv[optind]);
-		usage(stderr);
+		fprintf(stderr, "%s: unexpected argument '%s'\nTry '%s --help' "
+			"for more information.\n", HSD_NAME, argv[optind],
+			HSD_NAME);
 		return 2;
 	}
 

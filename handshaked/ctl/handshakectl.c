@@ -126,6 +126,15 @@ static void print_counters(const uint8_t *buf, size_t len, bool json)
 		printf("}\n");
 }
 
+/* A usage error: what (if anything), a pointer to --help, status 2. */
+static int try_help(const char *what)
+{
+	if (what)
+		fprintf(stderr, "handshakectl: %s\n", what);
+	fputs("Try 'handshakectl --help' for more information.\n", stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -151,26 +160,23 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'V':
-			printf("handshakectl %s\n", KTLS_VERSION_STRING);
+			printf("handshakectl %s (libktls %s)\n",
+			       KTLS_VERSION_STRING, ktls_version());
 			return EXIT_SUCCESS;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
 		default:
-			usage(stderr);
-			return 2;
+			return try_help(NULL);
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "counters")) {
 		fprintf(stderr, "handshakectl: unknown command '%s'\n",
 			argv[optind]);
-		usage(stderr);
-		return 2;
+		return try_help(NULL);
 	}
-	if (optind + 1 < argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind + 1 < argc)
+		return try_help("one command at most");
 	fd = connect_daemon(path);
 	if (fd < 0) {
 		fprintf(stderr, "handshakectl: cannot reach handshaked at %s: "

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ktls-client [options] HOST PORT\n"
+		"       ktls-client [options] HOST:PORT | [IPv6]:PORT\n"
 		"Connect to HOST:PORT over TLS, print the session, then copy\n"
 		"stdin to the connection and the connection to stdout.\n"
 		"\n"
@@ -187,6 +188,8 @@ int main(int argc, char **argv)
 	struct tool_opts o;
 	const char *name = NULL, *file = NULL, *sess_out = NULL;
 	const char *sess_in = NULL, *peer_id = NULL, *sess_key = NULL;
+	const char *host, *port;
+	char hostbuf[256];
 	bool no_stdin = false;
 	long long sent = 0, received = 0;
 	struct ktls_ctx *ctx;
@@ -225,23 +228,30 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("ktls-client %s\n", ktls_version());
+			tool_version();
 			return 0;
 		default:
-			if (tool_opt(&o, c, optarg) < 0) {
-				usage(stderr);
-				return 1;
-			}
+			if (tool_opt(&o, c, optarg) < 0)
+				tool_usage_error(NULL);
 		}
 	}
-	if (argc - optind != 2) {
-		usage(stderr);
-		return 1;
+	if (argc - optind == 2) {
+		host = argv[optind];
+		port = argv[optind + 1];
+	} else if (argc - optind == 1) {
+		if (tool_host_port(argv[optind], hostbuf, sizeof(hostbuf),
+				   &port) < 0)
+			tool_usage_error("'%s' is not HOST:PORT or [IPv6]:PORT",
+					 argv[optind]);
+		host = hostbuf;
+	} else {
+		tool_usage_error("expected HOST PORT, or HOST:PORT");
 	}
 	/* This process's own random key dies with it: a session saved
 	 * under it could never be read again. */
 	if ((sess_in || sess_out) && !sess_key)
-		tool_die("--sess-in and --sess-out need --sess-key FILE: saved "
+		tool_usage_error("--sess-in and --sess-out need --sess-key "
+				 "FILE: saved "
 			 "sessions are sealed, and the key must outlive this "
 			 "run");
 	ctx = tool_ctx_setup(&o);
@@ -249,12 +259,12 @@ int main(int argc, char **argv)
 		session_key(ctx, sess_key);
 	if (sess_in)
 		offer = session_in(ctx, sess_in);
-	fd = dial(argv[optind], argv[optind + 1]);
+	fd = dial(host, port);
 	conn = ktls_conn_new(ctx, fd, KTLS_ROLE_CLIENT);
 	if (!conn)
 		tool_die("out of memory");
 	if (o.verify != KTLS_VERIFY_NONE_INSECURE || name) {
-		ret = ktls_conn_set_peer_name(conn, name ? name : argv[optind]);
+		ret = ktls_conn_set_peer_name(conn, name ? name : host);
 		if (ret < 0)
 			tool_die("--name: %s", ktls_conn_errstr(conn));
 	}
@@ -269,8 +279,9 @@ int main(int argc, char **argv)
 	}
 	ret = ktls_conn_handshake(conn);
 	if (ret < 0)
-		tool_die("handshake with %s:%s failed: %s", argv[optind],
-			 argv[optind + 1], ktls_conn_errstr(conn));
+		tool_die(strchr(host, ':') ? "handshake with [%s]:%s failed: %s"
+			 : "handshake with %s:%s failed: %s", host, port,
+			 ktls_conn_errstr(conn));
 	if (!o.quiet)
 		tool_print_session(stderr, conn);
 

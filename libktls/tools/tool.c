@@ -485,3 +485,30 @@ const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
 		 host, ntohs(v6 ? s6->sin6_port : s4->sin_port));
 	return buf;
 }
+
+int tool_host_port(const char *arg, char *host, size_t size,
+		   const char **port)
+{
+	const char *colon, *end;
+	size_t n;
+
+	if (*arg == '[') {
+		end = strchr(arg, ']');
+		if (!end || end[1] != ':')
+			return -EINVAL;
+		n = (size_t)(end - arg - 1);
+		colon = end + 1;
+		arg++;
+	} else {
+		colon = strrchr(arg, ':');
+		if (!colon || strchr(arg, ':') != colon)
+			return -EINVAL;	/* none, or an IPv6 address bare */
+		n = (size_t)(colon - arg);
+	}
+	if (!n || n >= size || !colon[1])
+		return -EINVAL;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	*port = colon + 1;
+	return 0;
+}

@@ -112,6 +112,10 @@ const char *tool_host(const struct sockaddr_storage *ss, char *buf,
 /* "1.2.3.4:5" or "[::1]:5" (IPv4-mapped addresses as IPv4), in @buf. */
 const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
 		      size_t size);
+/* Split "HOST:PORT" or "[IPv6]:PORT": @host gets the host, *@port points
+ * into @arg.  Return: 0, or -EINVAL. */
+int tool_host_port(const char *arg, char *host, size_t size,
+		   const char **port);
 /* The -V line of every program: "NAME VERSION (libktls LIBVERSION)". */
 void tool_version(void);
 /* A usage error: the sentence (if @fmt is not NULL), then "Try 'TOOL
