@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * log.c - messages for operators: syslog, or stderr in the foreground.
+ * log.c - messages for operators: syslog, or stderr in the foreground;
+ * when that stderr is the journal's stream (systemd's JOURNAL_STREAM
+ * names it), each line starts with its priority ("<3>"), as sd-daemon(3)
+ * describes, so that the journal files it at the right level.
  *
  * What other processes can make happen as often as they like (bad
  * requests, refusals, accept() failing for want of fds) is logged through
@@ -11,19 +14,39 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "handshaked.h"
 
 static bool to_stderr;
+static bool to_journal;		/* stderr is the journal: "<N>" prefixes */
 static enum hsd_log_level max_level = HSD_LOG_NOTICE;
 /* guards every struct hsd_log_limit */
 static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Whether stderr is the stream systemd's JOURNAL_STREAM ("DEV:INODE")
+ * names: the journal, not a terminal or a file it was redirected to. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	return js && sscanf(js, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
 void hsd_log_init(bool foreground, enum hsd_log_level level)
 {
 	to_stderr = foreground;
+	to_journal = foreground && stderr_is_journal();
 	max_level = level;
 	if (!foreground)
 		openlog(HSD_NAME, LOG_PID, LOG_DAEMON);
@@ -52,6 +75,8 @@ static void vlog(enum hsd_log_level level, const char *fmt, va_list ap)
 
 	if (to_stderr) {
 		flockfile(stderr);	/* one line, whichever thread */
+		if (to_journal)
+			fprintf(stderr, "<%d>", prio[level]);
 		fprintf(stderr, "%s: ", HSD_NAME);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
