@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ktls.h>
@@ -84,6 +85,73 @@ static int activated_socket(void)
  * process undumpable so that no process of that user can ptrace the keys
  * out of it.
  */
+/* In a child that has become @pw: warn of each path it cannot open. */
+static unsigned int unreadable_as(const struct passwd *pw,
+				  const char *const *paths, unsigned int n)
+{
+	unsigned int i, bad = 0;
+	int fd;
+
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0)
+		return 0;		/* the real drop will say why */
+	for (i = 0; i < n; i++) {
+		fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		hsd_log(HSD_LOG_ERROR, "warning: user %s cannot read %s (%s): "
+			"a reload (SIGHUP) after the start drops to that user "
+			"and will fail", pw->pw_name, paths[i],
+			ktls_strerror(-errno));
+		bad++;
+	}
+	return bad;
+}
+
+/*
+ * A reload re-reads the configuration and every file it names as the
+ * daemon's user: say now which of them that user cannot read (root-only
+ * keys are the usual case).  Return: how many, or 0 when there is no
+ * user to become or we are not root.
+ */
+static unsigned int warn_unreadable(const struct hsd_config *cfg)
+{
+	const char *paths[3 * 64 + HSD_MAX_CRLS + 4];
+	const struct hsd_identity *id;
+	struct passwd *pw;
+	unsigned int n = 0, i;
+	int status;
+	pid_t pid;
+
+	if (!cfg->user || geteuid() != 0 || !(pw = getpwnam(cfg->user)))
+		return 0;
+	paths[n++] = cfg->path;
+	if (cfg->ticket_key_file)
+		paths[n++] = cfg->ticket_key_file;
+	if (cfg->ca_file)
+		paths[n++] = cfg->ca_file;
+	if (cfg->ca_dir)
+		paths[n++] = cfg->ca_dir;
+	for (i = 0; i < cfg->n_crls; i++)
+		paths[n++] = cfg->crl_files[i];
+	for (id = cfg->identities; id && n + 3 <= sizeof(paths) /
+	     sizeof(paths[0]); id = id->next) {
+		paths[n++] = id->cert;
+		paths[n++] = id->key;
+		if (id->passphrase_file)
+			paths[n++] = id->passphrase_file;
+	}
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		_exit((int)(unreadable_as(pw, paths, n) > 0));
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return 0;
+	return WIFEXITED(status) ? (unsigned int)WEXITSTATUS(status) : 0;
+}
+
 static int drop_privileges(const struct hsd_config *cfg)
 {
 	struct passwd *pw;
@@ -202,6 +270,7 @@ int main(int argc, char **argv)
 		hsd_config_free(cfg);
 		return EXIT_FAILURE;
 	}
+	(void)warn_unreadable(cfg);
 	if (check_only) {
 		printf("%s: %s is valid\n", HSD_NAME, path);
 		hsd_keys_free(keys);
