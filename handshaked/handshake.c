@@ -1134,6 +1134,24 @@ static void main_loop(struct shared *sh, int signal_fd)
 	}
 }
 
+/* Daemon mode hands back offloaded sockets only: without kTLS every
+ * handshake will be refused, which an operator should hear at start. */
+static void say_if_no_ktls(void)
+{
+	struct ktls_caps *caps;
+
+	if (ktls_caps_probe(&caps) < 0)
+		return;
+	if (!ktls_caps_usable(caps))
+		hsd_log(HSD_LOG_ERROR, "this kernel cannot offload TLS (%s): "
+			"every handshake will be refused, since daemon mode "
+			"hands back only sockets with their keys in the "
+			"kernel (ktls-probe says what to do)",
+			ktls_caps_ulp(caps) < 0 ? ktls_caps_ulp_reason(caps) :
+			"no cipher offloads both ways");
+	ktls_caps_free(caps);
+}
+
 int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys, int listen_fd,
 	     int signal_fd)
 {
@@ -1145,6 +1163,7 @@ int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys, int listen_fd,
 	int ret = 0;
 
 	pthread_mutex_init(&sh.lock, NULL);
+	say_if_no_ktls();
 	sh.cur = gen_new(cfg, keys);
 	w = calloc(sh.workers, sizeof(*w));
 	if (!sh.cur || !w) {

@@ -184,6 +184,23 @@ static void check(struct ktls_ctx *ctx, int ret, const char *what)
 			 ktls_ctx_errstr(ctx) : ktls_strerror(ret));
 }
 
+/* Daemon mode gets back only offloaded sockets: say at once when this
+ * kernel cannot offload, rather than at every refused handshake. */
+static void warn_no_ktls(void)
+{
+	struct ktls_caps *caps;
+
+	if (ktls_caps_probe(&caps) < 0)
+		return;
+	if (!ktls_caps_usable(caps))
+		fprintf(stderr, "%s: warning: this kernel cannot offload TLS "
+			"(%s): handshaked will refuse every handshake, since "
+			"daemon mode needs kTLS (see ktls-probe)\n", tool_name,
+			ktls_caps_ulp(caps) < 0 ? ktls_caps_ulp_reason(caps) :
+			"no cipher offloads both ways");
+	ktls_caps_free(caps);
+}
+
 struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 {
 	struct ktls_ctx *ctx = ktls_ctx_new();
@@ -220,10 +237,12 @@ struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 	if (o->software)
 		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_FORCE_SOFTWARE, 1),
 		      "--software");
-	if (o->daemon)
+	if (o->daemon) {
 		check(ctx, ktls_ctx_set_daemon(ctx, o->daemon, o->profile ?
 					       o->profile : "default"),
 		      "--daemon");
+		warn_no_ktls();
+	}
 	if (o->record_limit)
 		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_RECORD_LIMIT,
 					    o->record_limit), "--record-limit");
