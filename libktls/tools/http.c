@@ -238,6 +238,12 @@ static int parse_field(const char *l, size_t len, struct http_req *req,
 	} else if (name_is(l, nlen, "If-Modified-Since") && !req->ims) {
 		req->ims = v;
 		req->ims_len = vlen;
+	} else if (name_is(l, nlen, "Referer") && !req->referer) {
+		req->referer = v;
+		req->referer_len = vlen;
+	} else if (name_is(l, nlen, "User-Agent") && !req->agent) {
+		req->agent = v;
+		req->agent_len = vlen;
 	}
 	return 0;
 }

@@ -47,6 +47,10 @@ enum http_method {
  * @range_len: its length
  * @ims: the If-Modified-Since value, or NULL
  * @ims_len: its length
+ * @referer: the (first) Referer value, or NULL, for the log
+ * @referer_len: its length
+ * @agent: the (first) User-Agent value, or NULL, for the log
+ * @agent_len: its length
  */
 struct http_req {
 	const char *line;
@@ -62,6 +66,10 @@ struct http_req {
 	size_t range_len;
 	const char *ims;
 	size_t ims_len;
+	const char *referer;
+	size_t referer_len;
+	const char *agent;
+	size_t agent_len;
 };
 
 /**

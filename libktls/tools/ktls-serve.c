@@ -81,6 +81,8 @@ struct conn {
 	size_t head_used;		/* bytes of head[] this request took */
 	uint64_t skip;			/* body bytes still to drop */
 	char line[256];			/* for the access log, escaped */
+	char referer[160];		/* ... "-" when there is none */
+	char agent[160];
 	/* the answer */
 	char out[1024];
 	size_t out_len;
@@ -131,8 +133,8 @@ static void usage(FILE *out)
 		TOOL_OPTS_HELP
 		"  -h, --help        print this help and exit\n"
 		"  -V, --version     print the version and exit\n"
-		"\nA line per request goes to standard output (unless "
-		"--quiet).\nSIGTERM or SIGINT: stop accepting, finish what is "
+		"\nA line per request goes to standard output, in nginx's "
+		"combined format\n(unless --quiet).\nSIGTERM or SIGINT: stop accepting, finish what is "
 		"in flight\n(within --drain-timeout), exit.\n");
 }
 
@@ -190,12 +192,32 @@ static void conn_end(struct server *s, struct conn *c)
 	conn_free(s, c);
 }
 
+/* A field of the log line: escaped, cut to @max bytes, "-" if absent. */
+static void log_field(char *out, size_t size, const char *v, size_t len,
+		      size_t max)
+{
+	if (!v || !len) {
+		snprintf(out, size, "-");
+		return;
+	}
+	http_log_escape(out, size, v, len < max ? len : max);
+}
+
+/* nginx's "combined" format, then where TX and RX ran. */
 static void access_log(struct server *s, struct conn *c)
 {
+	char when[40];
+	struct tm tm;
+	time_t now = time(NULL);
+
 	if (s->quiet)
 		return;
-	printf("%s \"%s\" %d %llu tx=%s rx=%s\n", c->peer, c->line,
-	       c->status, c->sent,
+	if (!localtime_r(&now, &tm) ||
+	    !strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm))
+		snprintf(when, sizeof(when), "-");
+	printf("%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\" tx=%s rx=%s\n",
+	       c->peer, when, c->line, c->status, c->sent,
+	       c->referer[0] ? c->referer : "-", c->agent[0] ? c->agent : "-",
 	       ktls_conn_offloaded(c->tls, KTLS_DIR_TX) ? "kernel" : "sw",
 	       ktls_conn_offloaded(c->tls, KTLS_DIR_RX) ? "kernel" : "sw");
 	fflush(stdout);
@@ -503,8 +525,10 @@ static void parse_head(struct server *s, struct conn *c)
 		want_head(s, c);
 		return;
 	}
-	http_log_escape(c->line, sizeof(c->line), req.line,
-			req.line_len < 200 ? req.line_len : 200);
+	log_field(c->line, sizeof(c->line), req.line, req.line_len, 200);
+	log_field(c->referer, sizeof(c->referer), req.referer,
+		  req.referer_len, 120);
+	log_field(c->agent, sizeof(c->agent), req.agent, req.agent_len, 120);
 	c->file = -1;
 	c->sent = 0;
 	c->body_len = 0;
