@@ -51,6 +51,22 @@ static void test_head_simple_get(void **state)
 	assert_null(r.ims);
 }
 
+/* Referer and User-Agent, for the combined log: the first of each. */
+static void test_head_referer_and_agent(void **state)
+{
+	struct http_req r;
+
+	(void)state;
+	assert_true(parse("GET / HTTP/1.1\r\nHost: a\r\n"
+			  "referer:  https://x/y \r\nUser-Agent: curl/8\r\n"
+			  "User-Agent: second\r\n\r\n", &r) > 0);
+	assert_span(r.referer, r.referer_len, "https://x/y");
+	assert_span(r.agent, r.agent_len, "curl/8");
+	assert_true(parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n", &r) > 0);
+	assert_null(r.referer);
+	assert_null(r.agent);
+}
+
 static void test_head_methods(void **state)
 {
 	struct http_req r;
@@ -538,6 +554,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_head_simple_get),
 		cmocka_unit_test(test_head_methods),
+		cmocka_unit_test(test_head_referer_and_agent),
 		cmocka_unit_test(test_head_consumes_exactly_one),
 		cmocka_unit_test(test_head_incomplete),
 		cmocka_unit_test(test_head_too_big),
