@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -675,6 +677,44 @@ static void test_session_seal_unsealed_format_is_refused(void **state)
 	ktls_ctx_free(ctx);
 }
 
+/*
+ * Every prefix of a real session, placed so that it ends where a page
+ * without access begins: wolfSSL's parser must refuse each one without
+ * reading a byte past it.  It read the TLS 1.3 ticket-age field 4 bytes
+ * past a prefix that stopped inside it (its check counted 8 bytes of the
+ * 12 it reads): a SIGSEGV here, found by fuzz_session.
+ */
+static void test_session_parse_every_prefix_stays_inside(void **state)
+{
+	struct ktls_session *s = real_session(), *t;
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t buf[512], *area;
+	size_t n, len;
+
+	(void)state;
+	skip_unless_patched();
+	n = raw(s, buf, sizeof(buf));
+	area = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(area != MAP_FAILED);
+	assert_int_equal(mprotect(area + page, (size_t)page, PROT_NONE), 0);
+	for (len = 1; len < n; len++) {
+		uint8_t *at = area + page - len;
+
+		memcpy(at, buf, len);
+		t = NULL;
+		if (ktls_session_parse(at, len, &t) != -EBADMSG)
+			fail_msg("a %zu-byte prefix of %zu was not refused",
+				 len, n);
+		assert_null(t);
+	}
+	memcpy(area + page - n, buf, n);
+	assert_int_equal(ktls_session_parse(area + page - n, n, &t), 0);
+	ktls_session_free(t);
+	munmap(area, 2 * (size_t)page);
+	ktls_session_free(s);
+}
+
 static void test_session_key_setter_checks_arguments(void **state)
 {
 	uint8_t key[KTLS_SESSION_KEY_LEN + 1];
@@ -726,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_session_seal_wrong_version_is_refused),
 		cmocka_unit_test(test_session_seal_unsealed_format_is_refused),
 		cmocka_unit_test(test_session_key_setter_checks_arguments),
+		cmocka_unit_test(test_session_parse_every_prefix_stays_inside),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
