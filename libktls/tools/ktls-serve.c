@@ -74,6 +74,7 @@ struct conn {
 	time_t deadline;		/* handshake, idle, head and body */
 	bool in_head;			/* a request's first byte came */
 	bool keep_alive;
+	bool answered;			/* a request was answered on it */
 	int ops;			/* ring operations in flight */
 	/* the request */
 	char head[HTTP_HEAD_MAX];
@@ -592,6 +593,7 @@ static void received(struct server *s, struct conn *c, size_t n)
 static void request_done(struct server *s, struct conn *c)
 {
 	access_log(s, c);
+	c->answered = true;
 	if (c->file >= 0) {
 		close(c->file);
 		c->file = -1;
@@ -906,9 +908,12 @@ static void stop(struct server *s)
 	if (s->listening)
 		(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
 	s->listening = false;
+	/* Idle keep-alive connections go now; one that has not sent its
+	 * first request yet (it may be a moment past its handshake) gets it
+	 * answered within the drain, like the requests in flight. */
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (c->state == CS_HEAD && !c->in_head)
+		if (c->state == CS_HEAD && !c->in_head && c->answered)
 			conn_end(s, c);
 	}
 }
