@@ -96,7 +96,8 @@ TOOLS := ktls-probe ktls-client ktls-server ktls-serve ktls-get
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 # Code the TLS tools share, and what one tool has beside its main file.
 TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
-TOOL_OBJS_ktls-get := $(B)/obj/static/libktls/tools/response.o
+TOOL_OBJS_ktls-get := $(B)/obj/static/libktls/tools/response.o \
+	$(B)/obj/static/libktls/tools/http.o
 # (ktls-serve's request parsing, apart from its sockets)
 TOOL_OBJS_ktls-serve := $(B)/obj/static/libktls/tools/http.o
 # Benchmarks: standalone programs against the shared library.
@@ -123,7 +124,8 @@ HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
 	$(B)/obj/static/handshaked/config.o $(B)/obj/static/handshaked/log.o
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 # ... and of a tool's code, its objects: TOOL_OBJS_<test>.
-TOOL_OBJS_test_response := $(B)/obj/static/libktls/tools/response.o
+TOOL_OBJS_test_response := $(B)/obj/static/libktls/tools/response.o \
+	$(B)/obj/static/libktls/tools/http.o
 TOOL_OBJS_test_http := $(B)/obj/static/libktls/tools/http.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
@@ -420,7 +422,7 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 FUZZ_SRCS_proto := $(filter-out handshaked/main.c,$(HSD_SRCS))
 FUZZ_SRCS_config := handshaked/config.c
 FUZZ_SRCS_http := libktls/tools/http.c
-FUZZ_SRCS_response := libktls/tools/response.c
+FUZZ_SRCS_response := libktls/tools/response.c libktls/tools/http.c
 FUZZ_WRAP_config := getpwnam getgrnam
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 # (kept: only the pattern rule below names them)

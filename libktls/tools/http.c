@@ -13,8 +13,7 @@
 
 #include "http.h"
 
-/* RFC 9110 5.6.2: tchar. */
-static bool is_tchar(unsigned char ch)
+bool http_is_tchar(unsigned char ch)
 {
 	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 	    (ch >= '0' && ch <= '9'))
@@ -27,7 +26,7 @@ static bool is_digit(unsigned char ch)
 	return ch >= '0' && ch <= '9';
 }
 
-static int hex_value(unsigned char ch)
+int http_hex_value(unsigned char ch)
 {
 	if (is_digit(ch))
 		return ch - '0';
@@ -48,8 +47,7 @@ static bool is_target_char(unsigned char ch)
 	return ch && strchr("-._~!$&'()*+,;=:@/?%", ch);
 }
 
-/* Field values: VCHAR, obs-text, SP, HTAB (RFC 9110 5.5). */
-static bool is_value_char(unsigned char ch)
+bool http_is_value_char(unsigned char ch)
 {
 	return ch == ' ' || ch == '\t' || (ch > 0x20 && ch != 0x7f);
 }
@@ -120,8 +118,8 @@ static int parse_target(const char *t, size_t len)
 		if (!is_target_char((unsigned char)t[i]))
 			return -EBADMSG;
 		if (t[i] == '%' && (i + 2 >= len ||
-				    hex_value((unsigned char)t[i + 1]) < 0 ||
-				    hex_value((unsigned char)t[i + 2]) < 0))
+				    http_hex_value((unsigned char)t[i + 1]) < 0 ||
+				    http_hex_value((unsigned char)t[i + 2]) < 0))
 			return -EBADMSG;
 	}
 	return 0;
@@ -139,7 +137,7 @@ static int parse_request_line(const char *l, size_t len, struct http_req *req)
 	if (!mlen)
 		return -EBADMSG;
 	for (i = 0; i < mlen; i++)
-		if (!is_tchar((unsigned char)l[i]))
+		if (!http_is_tchar((unsigned char)l[i]))
 			return -EBADMSG;
 	sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1));
 	if (!sp2)
@@ -167,7 +165,7 @@ int http_parse_connection(const char *v, size_t len, unsigned int *flags)
 		while (i < len && (v[i] == ' ' || v[i] == '\t'))
 			i++;
 		start = i;
-		while (i < len && is_tchar((unsigned char)v[i]))
+		while (i < len && http_is_tchar((unsigned char)v[i]))
 			i++;
 		n = i - start;
 		while (i < len && (v[i] == ' ' || v[i] == '\t'))
@@ -206,12 +204,12 @@ static int parse_field(const char *l, size_t len, struct http_req *req,
 		return -EBADMSG;	/* also obs-fold: no name */
 	nlen = (size_t)(colon - l);
 	for (i = 0; i < nlen; i++)
-		if (!is_tchar((unsigned char)l[i]))
+		if (!http_is_tchar((unsigned char)l[i]))
 			return -EBADMSG;	/* whitespace before ':' too */
 	v = colon + 1;
 	vlen = len - nlen - 1;
 	for (i = 0; i < vlen; i++)
-		if (!is_value_char((unsigned char)v[i]))
+		if (!http_is_value_char((unsigned char)v[i]))
 			return -EBADMSG;
 	while (vlen && (*v == ' ' || *v == '\t')) {
 		v++;
@@ -347,8 +345,8 @@ int http_decode_path(const char *target, size_t len, char *out, size_t size)
 
 			if (i + 2 >= len)
 				return -EBADMSG;
-			hi = hex_value((unsigned char)target[i + 1]);
-			lo = hex_value((unsigned char)target[i + 2]);
+			hi = http_hex_value((unsigned char)target[i + 1]);
+			lo = http_hex_value((unsigned char)target[i + 2]);
 			if (hi < 0 || lo < 0 || (!hi && !lo))
 				return -EBADMSG;
 			ch = hi * 16 + lo;

@@ -72,6 +72,13 @@ struct http_req {
 	size_t agent_len;
 };
 
+/* Character classes and hex digits, for this parser and ktls-get's
+ * (response.c): tchar (RFC 9110 5.6.2); a field value's byte (VCHAR,
+ * obs-text, SP, HTAB: RFC 9110 5.5); a hex digit's value, or -1. */
+bool http_is_tchar(unsigned char ch);
+bool http_is_value_char(unsigned char ch);
+int http_hex_value(unsigned char ch);
+
 /**
  * http_parse_head() - parse one request head
  * @buf: the bytes received so far

@@ -7,21 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http.h"
 #include "response.h"
 
 /* The longest chunk-size or trailer line taken. */
 #define LINE_MAX_ 4096
-
-static bool is_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-static bool is_vchar_or_ws(unsigned char c)
-{
-	return (c >= 0x20 && c != 0x7f) || c == '\t';
-}
 
 /* The field value of a header line, without surrounding whitespace. */
 static void trim(const char **v, const char **end)
@@ -80,12 +70,12 @@ static int field(const char *line, const char *end, struct resp_head *r,
 	const char *colon = line, *v;
 	long long n;
 
-	while (colon < end && is_tchar((unsigned char)*colon))
+	while (colon < end && http_is_tchar((unsigned char)*colon))
 		colon++;
 	if (colon == line || colon == end || *colon != ':')
 		return -EBADMSG;
 	for (v = colon + 1; v < end; v++)
-		if (!is_vchar_or_ws((unsigned char)*v))
+		if (!http_is_value_char((unsigned char)*v))
 			return -EBADMSG;
 	v = colon + 1;
 	trim(&v, &end);
@@ -122,7 +112,7 @@ static int status_line(const char *p, const char *end, struct resp_head *r)
 	r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 	p += end - p > 12 ? 13 : 12;
 	for (n = 0; p < end; p++) {
-		if (!is_vchar_or_ws((unsigned char)*p))
+		if (!http_is_value_char((unsigned char)*p))
 			return -EBADMSG;
 		if (n + 1 < sizeof(r->reason))
 			r->reason[n++] = (unsigned char)*p < 0x7f ? *p : '?';
@@ -171,17 +161,6 @@ enum {
 	C_TRAILER_LINE, C_TRAILER_LF, C_END_LF,
 };
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One byte of framing. */
 static int frame_byte(struct resp_chunked *d, char c)
 {
@@ -191,7 +170,7 @@ static int frame_byte(struct resp_chunked *d, char c)
 		return -EBADMSG;
 	switch (d->state) {
 	case C_SIZE:
-		h = hex(c);
+		h = http_hex_value((unsigned char)c);
 		if (h >= 0) {
 			if (d->left > ((uint64_t)1 << 60) >> 4)
 				return -EBADMSG;
@@ -211,7 +190,7 @@ static int frame_byte(struct resp_chunked *d, char c)
 	case C_EXT:
 		if (c == '\r')
 			d->state = C_SIZE_LF;
-		else if (!is_vchar_or_ws((unsigned char)c))
+		else if (!http_is_value_char((unsigned char)c))
 			return -EBADMSG;
 		return 0;
 	case C_SIZE_LF:
@@ -234,11 +213,11 @@ static int frame_byte(struct resp_chunked *d, char c)
 		return 0;
 	case C_TRAILER:
 		d->state = c == '\r' ? C_END_LF : C_TRAILER_LINE;
-		return c == '\r' || is_tchar((unsigned char)c) ? 0 : -EBADMSG;
+		return c == '\r' || http_is_tchar((unsigned char)c) ? 0 : -EBADMSG;
 	case C_TRAILER_LINE:
 		if (c == '\r')
 			d->state = C_TRAILER_LF;
-		else if (!is_vchar_or_ws((unsigned char)c))
+		else if (!http_is_value_char((unsigned char)c))
 			return -EBADMSG;
 		return 0;
 	case C_TRAILER_LF:
