@@ -330,7 +330,9 @@ $(PROBE_BIN): $(PROBE_SRCS) tests/conform/probe.h
 
 # The kernel module is built against the headers of a VM kernel
 # (KERNEL=6.12 by default; 6.1 works too) unless KDIR names another tree.
-# Kbuild leaves its objects in kmod-glue/, so each build starts clean; the
+# Kbuild leaves its objects in kmod-glue/, so each build starts clean (of
+# kmod-glue/ only: Kbuild's clean of M=$(CURDIR) would delete every *.o in
+# the tree, build/ included, under the feet of a parallel make); the
 # module lands in build/kmod/<release>/, the release being the one in its
 # vermagic (what uname -r says on that kernel).
 KERNEL ?= 6.12
@@ -338,7 +340,7 @@ KDIR ?= $(shell tests/vm/kernel headers $(KERNEL))
 kmod:
 	@kdir="$(KDIR)"; test -n "$$kdir" || \
 		{ echo "kmod: no kernel headers (set KDIR)" >&2; exit 1; }; \
-	$(MAKE) -C "$$kdir" M=$(CURDIR) clean >/dev/null && \
+	$(MAKE) -C "$$kdir" M=$(CURDIR)/kmod-glue clean >/dev/null && \
 	$(MAKE) -C "$$kdir" M=$(CURDIR) modules && \
 	rel=$$(modinfo -F vermagic kmod-glue/ktlsx_glue.ko | cut -d' ' -f1) && \
 	mkdir -p $(B)/kmod/$$rel && \
@@ -346,7 +348,7 @@ kmod:
 	echo "kmod: $(B)/kmod/$$rel/ktlsx_glue.ko"
 
 kmod-clean:
-	-kdir="$(KDIR)"; $(MAKE) -C "$$kdir" M=$(CURDIR) clean
+	-kdir="$(KDIR)"; $(MAKE) -C "$$kdir" M=$(CURDIR)/kmod-glue clean
 
 # --- the two commands of the README, and their parts ----------------------
 
