@@ -178,4 +178,18 @@ extern const struct ktls_callbacks th_all_cbs;
 int th_conn_setup(void **state);
 int th_conn_teardown(void **state);
 
+/* --- shared by the unit tests split out of test_policy.c ----------------- */
+
+/*
+ * TH_ASSERT_CONTAINS() - in a cmocka test, fail unless the string @s
+ * contains @sub, printing both when it does not (needs <string.h>).
+ */
+#define TH_ASSERT_CONTAINS(s, sub)					\
+	do {								\
+		const char *th_s_ = (s), *th_sub_ = (sub);		\
+		if (!strstr(th_s_, th_sub_))				\
+			fail_msg("'%s' does not contain '%s'",		\
+				 th_s_, th_sub_);			\
+	} while (0)
+
 #endif /* KTLS_TESTS_HELPERS_H */
