@@ -110,6 +110,10 @@ struct loop {
 	struct ktls_proto_msg msg;	/* scratch for requests and replies */
 };
 
+/* Why a kernel without kTLS means no handshakes, for logs and replies. */
+#define HSD_NEEDS_KTLS "daemon mode hands back only sockets with their " \
+	"keys in the kernel (ktls-probe says what to do)"
+
 #define HSD_COUNT(l, field) \
 	__atomic_add_fetch(&(l)->sh->n.field, 1, __ATOMIC_RELAXED)
 

@@ -142,17 +142,24 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 
 	hsd_job_release_fd(l, j);
 
+	/* The TLS state would be stuck in this process: refuse.  The
+	 * profiles require offload (keys.c), so libktls has refused already,
+	 * with an alert to the peer; this is the belt to those braces. */
 	if (ret == 0 && (!ktls_conn_offloaded(c, KTLS_DIR_TX) ||
-			 !ktls_conn_offloaded(c, KTLS_DIR_RX))) {
-		/* The TLS state would be stuck in this process: refuse. */
+			 !ktls_conn_offloaded(c, KTLS_DIR_RX)))
 		ret = -EOPNOTSUPP;
+	if (ret == -EOPNOTSUPP) {
+		const char *reason = *ktls_conn_offload_reason(c) ?
+				     ktls_conn_offload_reason(c) :
+				     ktls_conn_errstr(c);
+		char why[KTLS_PROTO_NAME_MAX + 320];
+
 		hsd_log_limited(HSD_LOG_NOTICE, "pid %d profile %s: not "
 				"offloaded: %s", (int)j->cl->cred.pid,
-				j->profile,
-				ktls_conn_offload_reason(c));
-		hsd_reply_error(l, j->cl->fd, ret, "the kernel could not "
-				"take this connection's keys, and daemon mode "
-				"needs kTLS");
+				j->profile, reason);
+		snprintf(why, sizeof(why), "kTLS is unusable (%s): %s", reason,
+			 HSD_NEEDS_KTLS);
+		hsd_reply_error(l, j->cl->fd, ret, why);
 	} else {
 		reply_result(l, j, ret);
 	}

@@ -106,6 +106,12 @@ static int profile_ctx(const struct hsd_config *cfg,
 	if (!ret)
 		ret = check(ctx, p->name, "post-handshake state",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_POST_HANDSHAKE, 0));
+	/* Nor can a software record layer: where the kernel cannot take
+	 * the keys, the peer gets an alert, before the handshake when it
+	 * can, rather than a handshake and then a bare close. */
+	if (!ret)
+		ret = check(ctx, p->name, "kTLS required",
+			    ktls_ctx_set_opt(ctx, KTLS_OPT_REQUIRE_OFFLOAD, 1));
 	if (!ret)
 		ret = check(ctx, p->name, "session cache",
 			    ktls_ctx_set_session_cache(ctx,

@@ -156,16 +156,15 @@ static void main_loop(struct shared *sh, int signal_fd)
 static void say_if_no_ktls(void)
 {
 	struct ktls_caps *caps;
+	const char *why;
 
 	if (ktls_caps_probe(&caps) < 0)
 		return;
-	if (!ktls_caps_usable(caps))
-		hsd_log(HSD_LOG_ERROR, "this kernel cannot offload TLS (%s): "
-			"every handshake will be refused, since daemon mode "
-			"hands back only sockets with their keys in the "
-			"kernel (ktls-probe says what to do)",
-			ktls_caps_ulp(caps) < 0 ? ktls_caps_ulp_reason(caps) :
-			"no cipher offloads both ways");
+	why = ktls_caps_unusable_reason(caps);
+	if (why)
+		hsd_log(HSD_LOG_ERROR, "kTLS is unusable (%s): every "
+			"handshake will be refused with an alert, since %s",
+			why, HSD_NEEDS_KTLS);
 	ktls_caps_free(caps);
 }
 

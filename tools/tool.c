@@ -189,15 +189,15 @@ static void check(struct ktls_ctx *ctx, int ret, const char *what)
 static void warn_no_ktls(void)
 {
 	struct ktls_caps *caps;
+	const char *why;
 
 	if (ktls_caps_probe(&caps) < 0)
 		return;
-	if (!ktls_caps_usable(caps))
-		fprintf(stderr, "%s: warning: this kernel cannot offload TLS "
-			"(%s): handshaked will refuse every handshake, since "
-			"daemon mode needs kTLS (see ktls-probe)\n", tool_name,
-			ktls_caps_ulp(caps) < 0 ? ktls_caps_ulp_reason(caps) :
-			"no cipher offloads both ways");
+	why = ktls_caps_unusable_reason(caps);
+	if (why)
+		fprintf(stderr, "%s: warning: kTLS is unusable (%s): "
+			"handshaked will refuse every handshake, since daemon "
+			"mode needs kTLS (see ktls-probe)\n", tool_name, why);
 	ktls_caps_free(caps);
 }
 

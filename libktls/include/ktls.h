@@ -155,6 +155,16 @@ int ktls_caps_ulp(const struct ktls_caps *caps);
 const char *ktls_caps_ulp_reason(const struct ktls_caps *caps);
 
 /**
+ * ktls_caps_unusable_reason() - why kTLS cannot be used, in words
+ * @caps: a snapshot
+ *
+ * Return: NULL when ktls_caps_usable() is true; otherwise a static string:
+ * ktls_caps_ulp_reason() when the ULP does not attach, or one saying that
+ * no cipher offloads both ways.
+ */
+const char *ktls_caps_unusable_reason(const struct ktls_caps *caps);
+
+/**
  * ktls_caps_cipher() - whether one direction of one cipher is offloaded
  * @caps: a snapshot
  * @version: KTLS_TLS_1_2 or KTLS_TLS_1_3
@@ -311,6 +321,10 @@ enum ktls_opt {
 					 * for tickets and KeyUpdate; 0: free
 					 * it (less memory per connection; a
 					 * KeyUpdate then ends it) */
+	KTLS_OPT_REQUIRE_OFFLOAD = 11,	/* 1: no record layer in software:
+					 * where the kernel cannot take the
+					 * keys the handshake fails with
+					 * -EOPNOTSUPP (0 by default) */
 };
 
 /**
@@ -1186,7 +1200,9 @@ unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
  * list of each connection, which are sent along.  Differences: the
  * handshake blocks until handshaked answers, whatever the fd's mode;
  * there is no software fallback (handshaked refuses a connection the
- * kernel cannot offload); and the handshake state stays in handshaked,
+ * kernel cannot offload with -EOPNOTSUPP, and the peer gets an
+ * internal_error alert, before the handshake when the kernel has no kTLS
+ * at all); and the handshake state stays in handshaked,
  * so TLS 1.3 tickets that arrive later are dropped and a KeyUpdate from
  * the peer ends the connection with -EKEYEXPIRED.
  *

@@ -100,11 +100,13 @@ static int dir_index(enum ktls_dir dir)
 	}
 }
 
-static const char *ulp_reason(int err)
+const char *ktls_ulp_reason(int err)
 {
 	switch (err) {
 	case 0:
 		return "available";
+	case -ECANCELED:
+		return "offload is off by option (KTLS_OPT_FORCE_SOFTWARE)";
 	case -ENOENT:
 		return "the kernel has no TLS ULP (CONFIG_TLS is off, or the "
 		       "tls module is not available)";
@@ -216,7 +218,7 @@ static void probe_ulp(struct ktls_caps *caps)
 	}
 	ret = ktls_sock_attach_ulp(fds[0]);
 	caps->ulp = ret;
-	caps->ulp_reason = ulp_reason(ret);
+	caps->ulp_reason = ktls_ulp_reason(ret);
 	ktls_close_pair(fds);
 }
 
@@ -447,6 +449,16 @@ const char *ktls_caps_ulp_reason(const struct ktls_caps *caps)
 	if (!caps)
 		return "no capability snapshot";
 	return caps->ulp_reason;
+}
+
+const char *ktls_caps_unusable_reason(const struct ktls_caps *caps)
+{
+	if (ktls_caps_usable(caps))
+		return NULL;
+	if (!caps || caps->ulp != 0)
+		return ktls_caps_ulp_reason(caps);
+	return "no cipher offloads both ways (the kernel's AEADs may be "
+	       "missing: modprobe gcm ccm chacha20poly1305)";
 }
 
 int ktls_caps_cipher(const struct ktls_caps *caps, uint16_t version,

@@ -519,6 +519,30 @@ static int wolf_version(uint16_t v)
 	return v == KTLS_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
 }
 
+/*
+ * KTLS_OPT_REQUIRE_OFFLOAD, and the kernel cannot take keys on this socket
+ * at all: refuse before the handshake with a fatal internal_error alert,
+ * in plaintext as no key protects anything yet, rather than let the peer
+ * finish a handshake and then see a bare close.  What the peer has sent
+ * so far is read first: a close with it unread would reset the
+ * connection, and the peer might lose the alert.
+ */
+static int refuse_without_ktls(struct ktls_conn *conn)
+{
+	const char *why = ktls_ulp_reason(conn->ulp_err);
+	uint8_t buf[1024];
+	int i;
+
+	for (i = 0; i < 32; i++)
+		if (recv(conn->fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+	ktls_send_plain_alert(conn->fd, KTLS_ALERT_INTERNAL_ERROR);
+	snprintf(conn->offload, sizeof(conn->offload), "%s", why);
+	ktls_set_err(conn->err, "kTLS is unusable (%s), and "
+		     "KTLS_OPT_REQUIRE_OFFLOAD refuses TLS in software", why);
+	return -EOPNOTSUPP;
+}
+
 /* Build the WOLFSSL for the first handshake call from the options. */
 static int conn_setup(struct ktls_conn *conn)
 {
@@ -551,9 +575,6 @@ static int conn_setup(struct ktls_conn *conn)
 	if (ret < 0)
 		return ret;
 
-	ssl = wolfSSL_new(conn->ctx->wctx);
-	if (!ssl)
-		return -ENOMEM;
 	/* Attached now, while the socket is surely established; until keys
 	 * are installed the TLS ULP passes everything through as TCP. */
 	conn->ulp_err = o->force_software ? -ECANCELED :
@@ -561,6 +582,11 @@ static int conn_setup(struct ktls_conn *conn)
 	/* The application attached it already: fine, it is ours to use. */
 	if (conn->ulp_err == -EEXIST)
 		conn->ulp_err = 0;
+	if (conn->ulp_err < 0 && o->require_offload)
+		return refuse_without_ktls(conn);
+	ssl = wolfSSL_new(conn->ctx->wctx);
+	if (!ssl)
+		return -ENOMEM;
 	conn->ssl = ssl;
 	wolfSSL_set_app_data(ssl, conn);
 	wolfSSL_SSLSetIORecv(ssl, ktls_io_recv);

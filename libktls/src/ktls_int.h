@@ -109,6 +109,7 @@ struct ktls_opts {
 	bool crl_check;
 	bool tickets;
 	bool force_software;
+	bool require_offload;		/* no software record layer */
 	bool post_handshake;		/* keep wolfSSL's state (TLS 1.3) */
 	uint64_t record_limit;		/* 0: the cipher's */
 	uint8_t n_ciphers;
@@ -370,6 +371,8 @@ KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
 
 /* caps.c */
 KTLS_MUST_CHECK int ktls_probe_rekey(void);
+/* Why setsockopt(TCP_ULP, "tls") failed with @err, in words (static). */
+const char *ktls_ulp_reason(int err);
 
 /* daemon.c */
 KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);

@@ -304,6 +304,7 @@ int ktls_policy_set_opt(struct ktls_opts *o, enum ktls_opt opt, long value,
 	case KTLS_OPT_CRL_CHECK:
 	case KTLS_OPT_SESSION_TICKETS:
 	case KTLS_OPT_FORCE_SOFTWARE:
+	case KTLS_OPT_REQUIRE_OFFLOAD:
 	case KTLS_OPT_POST_HANDSHAKE:
 		ret = check_bool(value, why, why_size);
 		if (ret < 0)
@@ -314,6 +315,8 @@ int ktls_policy_set_opt(struct ktls_opts *o, enum ktls_opt opt, long value,
 			o->tickets = value;
 		else if (opt == KTLS_OPT_FORCE_SOFTWARE)
 			o->force_software = value;
+		else if (opt == KTLS_OPT_REQUIRE_OFFLOAD)
+			o->require_offload = value;
 		else
 			o->post_handshake = value;
 		return 0;

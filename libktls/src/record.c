@@ -255,6 +255,21 @@ int ktls_install(struct ktls_conn *conn, enum ktls_dir dir)
 }
 
 /*
+ * A direction stayed in software: fine, unless KTLS_OPT_REQUIRE_OFFLOAD
+ * says it is not.  (The peer has finished its handshake by now and gets
+ * no alert: wolfSSL sends a fatal one only for its own errors.)
+ */
+static int required(struct ktls_conn *conn)
+{
+	if (!conn->opts.require_offload)
+		return 0;
+	ktls_set_err(conn->err, "kTLS is unusable for this connection (%s), "
+		     "and KTLS_OPT_REQUIRE_OFFLOAD refuses TLS in software",
+		     conn->offload);
+	return -EOPNOTSUPP;
+}
+
+/*
  * Hand the record layer to the kernel where it takes it.  The ULP was
  * attached before the handshake (conn.c), while the socket was surely
  * established: the kernel refuses it (ENOTCONN) once the peer has
@@ -264,7 +279,9 @@ int ktls_install(struct ktls_conn *conn, enum ktls_dir dir)
  * directions; if TX is then refused, the kernel decrypts and wolfSSL
  * encrypts, which works because an unconfigured TX on the TLS ULP is
  * plain TCP.  Either failure leaves a working connection, so it is
- * reported in conn->err, not returned.
+ * reported in conn->offload, not returned, unless KTLS_OPT_REQUIRE_OFFLOAD
+ * refuses software (conn.c refuses a socket the ULP cannot attach to
+ * before the handshake).
  */
 int ktls_offload(struct ktls_conn *conn)
 {
@@ -285,7 +302,7 @@ int ktls_offload(struct ktls_conn *conn)
 		ktls_set_offload(conn, "the kernel refused %s RX keys (%s): "
 			     "record layer in software",
 			     ktls_cipher_name(conn->cipher), ktls_strerror(ret));
-		return 0;
+		return required(conn);
 	}
 	conn->rx_offloaded = true;
 	ret = ktls_install(conn, KTLS_DIR_TX);
@@ -293,7 +310,7 @@ int ktls_offload(struct ktls_conn *conn)
 		ktls_set_offload(conn, "the kernel refused %s TX keys (%s): "
 			     "TX in software", ktls_cipher_name(conn->cipher),
 			     ktls_strerror(ret));
-		return 0;
+		return required(conn);
 	}
 	/*
 	 * Point of no return: both directions are in the kernel.  wolfSSL's

@@ -186,6 +186,7 @@ static void test_caps_probe_reports_working_kernel(void **state)
 	assert_int_equal(ktls_caps_ulp(caps), 0);
 	assert_string_equal(ktls_caps_ulp_reason(caps), "available");
 	assert_true(ktls_caps_usable(caps));
+	assert_null(ktls_caps_unusable_reason(caps));
 	assert_all_ciphers(caps, 0);
 	assert_true(ktls_caps_rx_no_pad(caps));
 	assert_int_equal(ktls_caps_rekey(caps), 0);
@@ -206,6 +207,9 @@ static void test_caps_probe_reports_missing_ulp(void **state)
 	assert_non_null(strstr(ktls_caps_ulp_reason(caps), "TLS ULP"));
 	assert_non_null(strstr(ktls_caps_ulp_reason(caps), "CONFIG_TLS"));
 	assert_false(ktls_caps_usable(caps));
+	/* Unusable, and the ULP says why. */
+	assert_string_equal(ktls_caps_unusable_reason(caps),
+			    ktls_caps_ulp_reason(caps));
 	assert_all_ciphers(caps, -ENOENT);
 	assert_false(ktls_caps_rx_no_pad(caps));
 	assert_int_equal(ktls_caps_rekey(caps), -ENOENT);
@@ -312,6 +316,9 @@ static void test_caps_usable_false_when_every_cipher_refused(void **state)
 	caps = probe();
 	assert_int_equal(ktls_caps_ulp(caps), 0);
 	assert_false(ktls_caps_usable(caps));
+	/* Unusable though the ULP attaches: the ciphers are why. */
+	assert_non_null(strstr(ktls_caps_unusable_reason(caps),
+			       "no cipher offloads both ways"));
 	assert_int_equal(ktls_caps_cipher(caps, KTLS_TLS_1_3,
 					  KTLS_CIPHER_AES_128_GCM,
 					  KTLS_DIR_TX), -ENOPKG);
@@ -426,6 +433,8 @@ static void test_caps_getters_reject_null(void **state)
 	assert_false(ktls_caps_usable(NULL));
 	assert_int_equal(ktls_caps_ulp(NULL), -EINVAL);
 	assert_non_null(ktls_caps_ulp_reason(NULL));
+	assert_string_equal(ktls_caps_unusable_reason(NULL),
+			    ktls_caps_ulp_reason(NULL));
 	assert_int_equal(ktls_caps_cipher(NULL, KTLS_TLS_1_3,
 					  KTLS_CIPHER_AES_128_GCM,
 					  KTLS_DIR_TX), -EINVAL);

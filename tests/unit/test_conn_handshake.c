@@ -247,6 +247,79 @@ static void test_conn_offloaded_force_software_one_side_interoperates(
 	ktls_ctx_free(sctx);
 }
 
+/*
+ * KTLS_OPT_REQUIRE_OFFLOAD where the kernel may not take the keys (here
+ * FORCE_SOFTWARE forbids it): the server refuses before the handshake
+ * with -EOPNOTSUPP and says why, and the client reads a fatal
+ * internal_error alert, not a closed connection.
+ */
+static void test_conn_require_offload_refuses_with_an_alert(void **state)
+{
+	struct ktls_ctx *sctx = th_ec_server_ctx(), *cctx = th_client_ctx();
+	struct th_link l;
+	int sret = 0;
+
+	(void)state;
+	th_link_open(&l, cctx, sctx);
+	assert_int_equal(ktls_conn_set_opt(l.s, KTLS_OPT_FORCE_SOFTWARE, 1),
+			 0);
+	assert_int_equal(ktls_conn_set_opt(l.s, KTLS_OPT_REQUIRE_OFFLOAD, 1),
+			 0);
+	th_handshake_fails(&l, -ECONNABORTED, &sret);
+	assert_int_equal(sret, -EOPNOTSUPP);
+	assert_non_null(strstr(ktls_conn_errstr(l.s), "kTLS is unusable"));
+	assert_non_null(strstr(ktls_conn_errstr(l.s),
+			       "KTLS_OPT_FORCE_SOFTWARE"));
+	assert_non_null(strstr(ktls_conn_offload_reason(l.s),
+			       "KTLS_OPT_FORCE_SOFTWARE"));
+	assert_int_equal(ktls_conn_alert(l.c), 80);	/* internal_error */
+	assert_non_null(strstr(ktls_conn_errstr(l.c), "internal_error"));
+	th_link_close(&l);
+	ktls_ctx_free(cctx);
+	ktls_ctx_free(sctx);
+}
+
+/*
+ * KTLS_OPT_REQUIRE_OFFLOAD alone: where the TLS ULP attaches the
+ * handshake goes on (and ends offloaded, or refused when the kernel
+ * would not take the cipher's keys); where it does not, the refusal
+ * names the ULP's reason and the peer gets internal_error.
+ */
+static void test_conn_require_offload_follows_the_kernel(void **state)
+{
+	struct ktls_ctx *sctx = th_ec_server_ctx(), *cctx = th_client_ctx();
+	struct ktls_caps *caps;
+	struct th_link l;
+	int cret = 0, sret = 0;
+
+	(void)state;
+	assert_int_equal(ktls_caps_probe(&caps), 0);
+	th_link_open(&l, cctx, sctx);
+	assert_int_equal(ktls_conn_set_opt(l.s, KTLS_OPT_REQUIRE_OFFLOAD, 1),
+			 0);
+	if (ktls_caps_ulp(caps) < 0) {
+		th_handshake_fails(&l, -ECONNABORTED, &sret);
+		assert_int_equal(sret, -EOPNOTSUPP);
+		assert_string_equal(ktls_conn_offload_reason(l.s),
+				    ktls_caps_ulp_reason(caps));
+		assert_int_equal(ktls_conn_alert(l.c), 80);
+	} else {
+		assert_int_equal(th_drive(l.c, l.s, &cret, &sret), 0);
+		if (sret == 0) {
+			assert_true(ktls_conn_offloaded(l.s, KTLS_DIR_TX));
+			assert_true(ktls_conn_offloaded(l.s, KTLS_DIR_RX));
+		} else {
+			assert_int_equal(sret, -EOPNOTSUPP);
+			assert_non_null(strstr(ktls_conn_errstr(l.s),
+					       "refused"));
+		}
+	}
+	th_link_close(&l);
+	ktls_caps_free(caps);
+	ktls_ctx_free(cctx);
+	ktls_ctx_free(sctx);
+}
+
 static void test_conn_set_opt_rejects_bad_force_software(void **state)
 {
 	struct ktls_ctx *cctx = th_client_ctx();
@@ -281,6 +354,8 @@ int main(void)
 		T(test_conn_handshake_returns_eagain_on_nonblocking_fd),
 		T(test_conn_handshake_after_failure_returns_einval),
 		T(test_conn_offloaded_false_with_force_software),
+		T(test_conn_require_offload_refuses_with_an_alert),
+		T(test_conn_require_offload_follows_the_kernel),
 		T(test_conn_offloaded_force_software_one_side_interoperates),
 		T(test_conn_set_opt_rejects_bad_force_software),
 	};

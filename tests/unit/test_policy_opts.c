@@ -215,9 +215,14 @@ static void test_policy_set_opt_accepts_booleans(void **state)
 	assert_int_equal(ktls_policy_set_opt(&o, KTLS_OPT_FORCE_SOFTWARE, 1,
 					     NULL, 0), 0);
 	assert_true(o.force_software);
+	assert_false(o.require_offload);
+	assert_int_equal(ktls_policy_set_opt(&o, KTLS_OPT_REQUIRE_OFFLOAD, 1,
+					     NULL, 0), 0);
+	assert_true(o.require_offload);
 	/* Each option sets its own field only. */
 	assert_true(o.crl_check);
 	assert_false(o.tickets);
+	assert_true(o.force_software);
 
 	assert_int_equal(ktls_policy_set_opt(&o, KTLS_OPT_CRL_CHECK, 0, NULL,
 					     0), 0);
@@ -235,6 +240,7 @@ static void test_policy_set_opt_rejects_bad_booleans(void **state)
 	static const enum ktls_opt opts[] = {
 		KTLS_OPT_CRL_CHECK, KTLS_OPT_SESSION_TICKETS,
 		KTLS_OPT_FORCE_SOFTWARE, KTLS_OPT_RENEGOTIATION,
+		KTLS_OPT_REQUIRE_OFFLOAD,
 	};
 	static const long bad[] = { 2, -1, 256, 0x100000001l };
 	struct ktls_opts o, copy;
@@ -315,7 +321,7 @@ static void test_policy_set_opt_record_limit_bounds(void **state)
 
 static void test_policy_set_opt_rejects_unknown_option(void **state)
 {
-	static const int bad[] = { 0, 11, 100, -1 };
+	static const int bad[] = { 0, 12, 100, -1 };
 	struct ktls_opts o, copy;
 	char why[KTLS_ERRSTR_SIZE];
 	char want[64];
