@@ -425,12 +425,14 @@ FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	$(PKG_CFLAGS) -MMD -MP
-FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked -Ilibktls/tools
+FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked -Ilibktls/tools -Itests
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # The handshaked or tool sources a target links (of handshaked, all but
 # main.c at most), and the functions it fakes with -Wl,--wrap (config: no
-# user or group lookups).  (proto needs none: the protocol module, whose
-# decoders are handshaked's parser, is among libktls's sources.)
+# user or group lookups).  (proto: the protocol module, whose decoders
+# are handshaked's parser, is among libktls's sources; it takes the
+# tests' fd helpers.)
+FUZZ_SRCS_proto := tests/helpers.c
 FUZZ_SRCS_config := handshaked/config.c
 FUZZ_SRCS_http := libktls/tools/http.c
 FUZZ_SRCS_response := libktls/tools/response.c libktls/tools/http.c
@@ -438,6 +440,7 @@ FUZZ_WRAP_config := getpwnam getgrnam
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 # (kept: only the pattern rule below names them)
 .SECONDARY: $(FUZZ_LIB_OBJS) $(HSD_SRCS:%.c=$(FUZZ_B)/obj/%.o) \
+	$(FUZZ_SRCS_proto:%.c=$(FUZZ_B)/obj/%.o) \
 	$(FUZZ_SRCS_http:%.c=$(FUZZ_B)/obj/%.o) \
 	$(FUZZ_SRCS_response:%.c=$(FUZZ_B)/obj/%.o)
 
