@@ -139,10 +139,17 @@ TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
 	$(B)/obj/static/serve/http.o
 TOOL_OBJS_test_http := $(B)/obj/static/serve/http.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
-HELPER_OBJS := $(B)/obj/static/tests/helpers.o
+HELPER_OBJS := $(B)/obj/static/tests/helpers.o \
+	$(B)/obj/static/tests/fdpass.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
-PROBE_SRCS := tests/conform/tls-probe.c tests/conform/probe-lib.c
+# tls-probe.c: the table and main; cases*.c: the probes; probe-*.c: the
+# helper layer of probe.h (records, handshakes, answers).
+PROBE_SRCS := tests/conform/tls-probe.c tests/conform/cases.c \
+	tests/conform/cases-hello.c tests/conform/cases-records.c \
+	tests/conform/probe-record.c tests/conform/probe-handshake.c \
+	tests/conform/probe-answer.c
+PROBE_HDRS := tests/conform/probe.h tests/conform/cases.h
 PROBE_BIN := $(B)/tests/tls-probe
 OPENSSL_LIBS := $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 
@@ -339,12 +346,16 @@ $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
 $(B)/tests/test_log: $(HSD_OBJS_test_log)
 
+# A test whose source is gone (renamed, or split as test_conn.c was) must
+# not go on running from its old binary: the tiers run build/tests/test_*.
+UNIT_STALE = $(filter-out $(UNIT_BINS),$(wildcard $(B)/tests/test_*))
 unit: $(UNIT_BINS)
+	$(if $(UNIT_STALE),rm -f $(UNIT_STALE))
 
 conform: $(PROBE_BIN)
 
-# (two sources, one program: the dependencies are spelled out instead)
-$(PROBE_BIN): $(PROBE_SRCS) tests/conform/probe.h
+# (several sources, one program: the dependencies are spelled out instead)
+$(PROBE_BIN): $(PROBE_SRCS) $(PROBE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -o $@ \
 		$(PROBE_SRCS) $(LDFLAGS) $(OPENSSL_LIBS)
@@ -417,7 +428,7 @@ lint:
 		-Ilibktls/include -Ilibktls/src -Iproto -Itests -Ihandshaked \
 		-Itools -Iserve \
 		libktls/src proto tools serve handshaked bench tests/unit \
-		tests/helpers.c tests/conform fuzz
+		tests/helpers.c tests/fdpass.c tests/conform fuzz
 
 # --- fuzzing ----------------------------------------------------------------
 
@@ -442,8 +453,8 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # main.c at most), and the functions it fakes with -Wl,--wrap (config: no
 # user or group lookups).  (proto: the protocol module, whose decoders
 # are handshaked's parser, is among libktls's sources; it takes the
-# tests' fd helpers.)
-FUZZ_SRCS_proto := tests/helpers.c
+# tests' fd-passing helper.)
+FUZZ_SRCS_proto := tests/fdpass.c
 FUZZ_SRCS_config := handshaked/config.c
 FUZZ_SRCS_http := serve/http.c
 FUZZ_SRCS_response := serve/response.c serve/http.c
