@@ -362,23 +362,28 @@ $(PROBE_BIN): $(PROBE_SRCS) $(PROBE_HDRS)
 
 # The kernel module is built against the headers of a VM kernel
 # (KERNEL=6.12 by default; 6.1 works too) unless KDIR names another tree.
-# Kbuild leaves its objects in kmod-glue/, so each build starts clean; the
-# module lands in build/kmod/<release>/, the release being the one in its
+# Kbuild runs on a copy of kmod-glue/ in build/kmod/src: its clean step
+# deletes every object under the folder it is given, so it must never be
+# given the top of the tree (that deleted build/'s objects, racing a
+# parallel build and making every test-build a full rebuild).  The module
+# lands in build/kmod/<release>/, the release being the one in its
 # vermagic (what uname -r says on that kernel).
 KERNEL ?= 6.12
 KDIR ?= $(shell tests/vm/kernel headers $(KERNEL))
+KMOD_SRC := $(abspath $(B))/kmod/src
 kmod:
 	@kdir="$(KDIR)"; test -n "$$kdir" || \
 		{ echo "kmod: no kernel headers (set KDIR)" >&2; exit 1; }; \
-	$(MAKE) -C "$$kdir" M=$(CURDIR) clean >/dev/null && \
-	$(MAKE) -C "$$kdir" M=$(CURDIR) modules && \
-	rel=$$(modinfo -F vermagic kmod-glue/ktlsx_glue.ko | cut -d' ' -f1) && \
+	rm -rf $(KMOD_SRC) && mkdir -p $(KMOD_SRC) && \
+	cp kmod-glue/Kbuild kmod-glue/*.c $(KMOD_SRC)/ && \
+	$(MAKE) -C "$$kdir" M=$(KMOD_SRC) modules && \
+	rel=$$(modinfo -F vermagic $(KMOD_SRC)/ktlsx_glue.ko | cut -d' ' -f1) && \
 	mkdir -p $(B)/kmod/$$rel && \
-	cp kmod-glue/ktlsx_glue.ko $(B)/kmod/$$rel/ && \
+	cp $(KMOD_SRC)/ktlsx_glue.ko $(B)/kmod/$$rel/ && \
 	echo "kmod: $(B)/kmod/$$rel/ktlsx_glue.ko"
 
 kmod-clean:
-	-kdir="$(KDIR)"; $(MAKE) -C "$$kdir" M=$(CURDIR) clean
+	rm -rf $(KMOD_SRC)
 
 # --- the two commands of the README, and their parts ----------------------
 
@@ -542,8 +547,5 @@ endif
 
 clean:
 	rm -rf $(B)
-	rm -f kmod-glue/*.o kmod-glue/*.ko kmod-glue/*.mod kmod-glue/*.mod.c \
-		kmod-glue/.*.cmd kmod-glue/modules.order Module.symvers \
-		modules.order .*.cmd
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

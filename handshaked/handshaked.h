@@ -208,7 +208,7 @@ KTLS_MUST_CHECK int hsd_ticket_key(const uint8_t *secret, size_t len,
 /* ipc.c: the socket applications talk to. */
 KTLS_MUST_CHECK int hsd_ipc_listen(const struct hsd_config *cfg);
 
-/* handshake.c: what a request (proto.h) asks for. */
+/* client.c: what a request (proto.h) asks for. */
 struct hsd_request {
 	uint8_t role;			/* enum ktls_role */
 	char profile[HSD_MAX_NAME];
@@ -225,8 +225,8 @@ struct hsd_request {
 KTLS_MUST_CHECK int hsd_parse_request(const uint8_t *buf, size_t len,
 				      struct hsd_request *r, const char **why);
 
-/* handshake.c: handshakes in flight, driven by an epoll loop in each of
- * the workers (threads). */
+/* job.c, loop.c, counters.c: handshakes in flight, driven by an epoll
+ * loop in each of the workers (threads) (hsd_int.h), and their counts. */
 enum hsd_fail {
 	HSD_FAIL_VERIFY,		/* the peer's certificate was refused */
 	HSD_FAIL_ALERT,			/* the peer sent an alert */
@@ -250,7 +250,8 @@ struct hsd_counters {
 	uint64_t reloads;
 };
 
-/* Runs until SIGTERM; owns @cfg and @keys from here on (SIGHUP replaces
+/* reload.c: starts the workers (loop.c) and takes the signals.  Runs
+ * until SIGTERM; owns @cfg and @keys from here on (SIGHUP replaces
  * them). */
 KTLS_MUST_CHECK int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys,
 			     int listen_fd, int signal_fd);

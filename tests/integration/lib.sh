@@ -66,6 +66,19 @@ t_summary() {
 }
 
 # Kernel release as a comparable number: 6.12.117 -> 6012117.
+# unit_tests DIR - the unit-test programs in DIR (build/tests or
+# build/asan/tests) of the sources tests/unit/test_*.c has now, so that a
+# program left over from a renamed or split test file never runs (and is
+# never counted) again; a missing one is listed anyway and fails where it
+# is run.
+unit_tests() {
+	local src
+	for src in "$TOP"/tests/unit/test_*.c; do
+		src=${src##*/}
+		echo "$1/${src%.c}"
+	done
+}
+
 kernel_number() {
 	local r=${1:-$(uname -r)}
 	r=${r%%[-+]*}
