@@ -89,7 +89,7 @@ ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 
 # The daemon protocol (proto/) is part of the library, hidden, and is
 # linked on its own into handshaked and handshakectl.
-PROTO_SRCS := proto/hsd_proto.c
+PROTO_SRCS := proto/hsd_proto.c proto/hsd_wire.c
 PROTO_OBJS := $(PROTO_SRCS:%.c=$(B)/obj/static/%.o)
 LIB_SRCS := $(wildcard libktls/src/*.c) $(PROTO_SRCS)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj/pic/%.o)

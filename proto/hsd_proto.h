@@ -4,9 +4,10 @@
  * (libktls in daemon mode, handshakectl): a struct per message and an
  * encode/decode pair for each.  Nobody else builds or reads the bytes.
  *
- * This module includes only <ktls.h> and libc.  It is compiled into
- * libktls (hidden: nothing here is exported) and linked on its own into
- * handshaked and handshakectl.
+ * This module (hsd_proto.c, the messages; hsd_wire.c and hsd_wire.h, the
+ * framing and the socket) includes only <ktls.h> and libc.  It is
+ * compiled into libktls (hidden: nothing here is exported) and linked on
+ * its own into handshaked and handshakectl.
  *
  * Transport: an AF_UNIX SOCK_SEQPACKET socket, one message per packet, at
  * most HSD_PROTO_MAX bytes.  A handshake request carries the connected TCP
@@ -139,7 +140,7 @@ struct hsd_proto_handshake {
 
 /* Any request: its type, and for a handshake what it asks. */
 struct hsd_proto_request {
-	enum hsd_msg_type type;		/* HANDSHAKE, COUNTERS, STATUS, RELOAD */
+	enum hsd_msg_type type;	/* HANDSHAKE, COUNTERS, STATUS or RELOAD */
 	struct hsd_proto_handshake hs;	/* HSD_MSG_HANDSHAKE only */
 };
 
@@ -223,8 +224,8 @@ KTLS_MUST_CHECK int hsd_proto_encode_reply(struct hsd_proto_msg *m,
 					   const struct hsd_proto_reply *r);
 KTLS_MUST_CHECK int hsd_proto_encode_result(struct hsd_proto_msg *m,
 					    const struct hsd_proto_result *r);
-KTLS_MUST_CHECK int hsd_proto_encode_counters(struct hsd_proto_msg *m,
-					      const struct hsd_proto_counters *c);
+KTLS_MUST_CHECK int hsd_proto_encode_counters(
+	struct hsd_proto_msg *m, const struct hsd_proto_counters *c);
 KTLS_MUST_CHECK int hsd_proto_encode_status(struct hsd_proto_msg *m,
 					    const struct hsd_proto_status *s);
 
