@@ -140,7 +140,7 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 		const char *reason = *ktls_conn_offload_reason(c) ?
 				     ktls_conn_offload_reason(c) :
 				     ktls_conn_errstr(c);
-		char why[KTLS_PROTO_NAME_MAX + 320];
+		char why[HSD_PROTO_NAME_MAX + 320];
 
 		hsd_log_limited(HSD_LOG_NOTICE, "pid %d profile %s: not "
 				"offloaded: %s", (int)j->cl->cred.pid,

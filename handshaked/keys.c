@@ -114,7 +114,7 @@ static int profile_ctx(const struct hsd_config *cfg,
 	 * the keys, the peer gets an alert, before the handshake when it
 	 * can, rather than a handshake and then a bare close. */
 	if (!ret)
-		ret = check(ctx, p->name, "kTLS required",
+		ret = check(&ld, "kTLS required",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_REQUIRE_OFFLOAD, 1));
 	if (!ret)
 		ret = check(&ld, "session cache",
