@@ -749,21 +749,14 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 	return -EPROTO;
 }
 
+/* The cipher wolfSSL negotiated, or 0 for one outside the table. */
 static enum ktls_cipher negotiated_cipher(WOLFSSL *ssl)
 {
-	int key = wolfSSL_GetKeySize(ssl);
+	const struct ktls_cipher_desc *d =
+		ktls_cipher_by_wolfssl(wolfSSL_GetBulkCipher(ssl),
+				       wolfSSL_GetKeySize(ssl));
 
-	switch (wolfSSL_GetBulkCipher(ssl)) {
-	case wolfssl_aes_gcm:
-		return key == 32 ? KTLS_CIPHER_AES_256_GCM :
-				   KTLS_CIPHER_AES_128_GCM;
-	case wolfssl_aes_ccm:
-		return KTLS_CIPHER_AES_128_CCM;
-	case wolfssl_chacha:
-		return KTLS_CIPHER_CHACHA20_POLY1305;
-	default:
-		return 0;
-	}
+	return d ? d->cipher : 0;
 }
 
 /* Keep what was negotiated, and a copy of the peer's chain. */

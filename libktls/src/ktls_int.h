@@ -46,14 +46,43 @@ union ktls_crypto_info {
 	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
 };
 
+/* enum ktls_cipher values run 1..KTLS_CIPHER_MAX. */
+#define KTLS_CIPHER_MAX 4
+/* The most names a cipher answers to beside its own. */
+#define KTLS_CIPHER_ALIASES 4
+
+/* The AEAD constructions of the table, for post.c's re-sealing. */
+enum ktls_aead {
+	KTLS_AEAD_AES_GCM = 1,
+	KTLS_AEAD_AES_CCM,
+	KTLS_AEAD_CHACHA20_POLY1305,
+};
+
 /*
- * What libktls knows about one cipher: its names, the kernel's numbers for
- * it and where each field sits in its struct tls12_crypto_info_*.
+ * Everything libktls knows about one cipher, in one row of cipher.c's
+ * table: its names, its TLS suites, wolfSSL's name for it, the AEAD that
+ * re-seals a record with it, the kernel's numbers for it and where each
+ * field sits in its struct tls12_crypto_info_*.  No other file names a
+ * cipher: they look it up here (ktls_cipher_desc(), ktls_cipher_by_name(),
+ * ktls_cipher_by_wolfssl()) or walk 1..KTLS_CIPHER_MAX.
  */
 struct ktls_cipher_desc {
 	enum ktls_cipher cipher;
 	const char *name;		/* "AES-128-GCM" */
-	uint16_t cipher_type;		/* TLS_CIPHER_* of <linux/tls.h> */
+	/* Other names it is asked for by (OpenSSL, IANA), NULL-padded. */
+	const char *aliases[KTLS_CIPHER_ALIASES];
+	uint8_t default_rank;		/* 1: preferred first by default */
+	uint16_t tls13_suite;		/* TLS_AES_128_GCM_SHA256 = 0x1301 */
+	uint16_t tls12_ecdhe_ecdsa_suite; /* 0 when there is none */
+	uint16_t tls12_ecdhe_rsa_suite;	/* 0 when there is none */
+	/* TLS 1.2 sends a per-record explicit nonce (RFC 5288, 6655): the
+	 * nonce is salt (implicit IV) then iv (explicit), not IV ^ seq. */
+	bool tls12_explicit_nonce;
+	uint8_t wolfssl_bulk;		/* enum BulkCipherAlgorithm */
+	uint8_t aead;			/* enum ktls_aead */
+	uint64_t record_limit;		/* records one key may protect */
+	/* The kernel's view (<linux/tls.h>). */
+	uint16_t cipher_type;		/* TLS_CIPHER_* */
 	uint8_t key_size;
 	uint8_t iv_size;		/* the part of the nonce in iv[] */
 	uint8_t salt_size;		/* the part of the nonce in salt[] */
@@ -64,14 +93,8 @@ struct ktls_cipher_desc {
 	uint8_t salt_offset;
 	uint8_t rec_seq_offset;
 	uint16_t crypto_info_size;	/* sizeof the tls12_crypto_info_* */
-	uint16_t tls13_suite;		/* TLS_AES_128_GCM_SHA256 = 0x1301 */
-	uint16_t tls12_ecdhe_ecdsa_suite; /* 0 when there is none */
-	uint16_t tls12_ecdhe_rsa_suite;	/* 0 when there is none */
-	uint64_t record_limit;		/* records one key may protect */
 };
 
-/* enum ktls_cipher values run 1..KTLS_CIPHER_MAX. */
-#define KTLS_CIPHER_MAX 4
 /* The largest TLS plaintext record (RFC 8446 section 5.1). */
 #define KTLS_MAX_PLAINTEXT 16384
 /* Header of a TLS record: type, legacy version, length. */
@@ -255,6 +278,9 @@ struct ktls_conn {
 
 /* cipher.c */
 const struct ktls_cipher_desc *ktls_cipher_desc(enum ktls_cipher cipher);
+const struct ktls_cipher_desc *ktls_cipher_by_name(const char *name);
+const struct ktls_cipher_desc *ktls_cipher_by_wolfssl(int bulk,
+						      int key_size);
 KTLS_MUST_CHECK int ktls_crypto_info_fill(union ktls_crypto_info *ci,
 					  size_t *lenp, uint16_t version,
 					  enum ktls_cipher cipher,

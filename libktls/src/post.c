@@ -21,34 +21,37 @@
 
 #include "ktls_int.h"
 
+/* Every AEAD of the table has a 16-byte tag; a record's room counts on it. */
 #define TAG_SIZE 16
 
 /*
  * Seal @in (@len bytes: the plaintext and its inner content type) into
- * @out with @key and the 12-byte @nonce, authenticating @aad (the record
- * header).  @out has room for @len + TAG_SIZE bytes.
+ * @out with @d's AEAD (the table says which), @key and the 12-byte
+ * @nonce, authenticating @aad (the record header).  @out has room for
+ * @len + TAG_SIZE bytes.
  */
-static int aead_seal(enum ktls_cipher cipher, const uint8_t *key,
-		     size_t key_len, const uint8_t *nonce, const uint8_t *aad,
+static int aead_seal(const struct ktls_cipher_desc *d, const uint8_t *key,
+		     const uint8_t *nonce, const uint8_t *aad,
 		     const uint8_t *in, size_t len, uint8_t *out)
 {
 	Aes aes;
 	int ret;
 
-	switch (cipher) {
-	case KTLS_CIPHER_AES_128_GCM:
-	case KTLS_CIPHER_AES_256_GCM:
-	case KTLS_CIPHER_AES_128_CCM:
+	if (d->tag_size != TAG_SIZE)
+		return -EINVAL;
+	switch (d->aead) {
+	case KTLS_AEAD_AES_GCM:
+	case KTLS_AEAD_AES_CCM:
 		if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0)
 			return -EIO;
-		if (cipher == KTLS_CIPHER_AES_128_CCM)
-			ret = wc_AesCcmSetKey(&aes, key, (word32)key_len) ?:
+		if (d->aead == KTLS_AEAD_AES_CCM)
+			ret = wc_AesCcmSetKey(&aes, key, d->key_size) ?:
 			      wc_AesCcmEncrypt(&aes, out, in, (word32)len,
 					       nonce, KTLS_NONCE_SIZE,
 					       out + len, TAG_SIZE, aad,
 					       KTLS_RECORD_HDR);
 		else
-			ret = wc_AesGcmSetKey(&aes, key, (word32)key_len) ?:
+			ret = wc_AesGcmSetKey(&aes, key, d->key_size) ?:
 			      wc_AesGcmEncrypt(&aes, out, in, (word32)len,
 					       nonce, KTLS_NONCE_SIZE,
 					       out + len, TAG_SIZE, aad,
@@ -56,7 +59,7 @@ static int aead_seal(enum ktls_cipher cipher, const uint8_t *key,
 		wc_AesFree(&aes);
 		explicit_bzero(&aes, sizeof(aes));
 		return ret ? -EIO : 0;
-	case KTLS_CIPHER_CHACHA20_POLY1305:
+	case KTLS_AEAD_CHACHA20_POLY1305:
 		ret = wc_ChaCha20Poly1305_Encrypt(key, nonce, aad,
 						  KTLS_RECORD_HDR, in,
 						  (word32)len, out, out + len);
@@ -104,8 +107,8 @@ static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
 		return -ENOMEM;
 	memcpy(inner, msg, len);
 	inner[len] = KTLS_CT_HANDSHAKE;
-	ret = aead_seal(conn->cipher, key, d->key_size, nonce, rec, inner,
-			len + 1, rec + KTLS_RECORD_HDR);
+	ret = aead_seal(d, key, nonce, rec, inner, len + 1,
+			rec + KTLS_RECORD_HDR);
 	explicit_bzero(inner, len + 1);
 	free(inner);
 	explicit_bzero(nonce, sizeof(nonce));

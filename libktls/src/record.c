@@ -223,8 +223,7 @@ static int export_keys(struct ktls_conn *conn, bool own,
 		    wolfSSL_GetPeerSequenceNumber(conn->ssl, &seq);
 	if (!key || !iv || ret < 0)
 		return -EIO;
-	if (conn->version == KTLS_TLS_1_2 &&
-	    conn->cipher != KTLS_CIPHER_CHACHA20_POLY1305) {
+	if (conn->version == KTLS_TLS_1_2 && d->tls12_explicit_nonce) {
 		memcpy(nonce, iv, d->salt_size);
 		put_be64(nonce + d->salt_size, seq);
 	} else {
