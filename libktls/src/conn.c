@@ -55,28 +55,16 @@ static void free_peer_certs(struct ktls_conn *conn)
 	conn->n_peer_certs = 0;
 }
 
-/* Drop wolfSSL's state for the connection; wolfSSL wipes its keys. */
-void ktls_conn_drop_ssl(struct ktls_conn *conn)
-{
-	if (conn->ssl) {
-		wolfSSL_free(conn->ssl);
-		conn->ssl = NULL;
-	}
-}
-
 void ktls_conn_free(struct ktls_conn *conn)
 {
 	if (!conn)
 		return;
-	ktls_conn_drop_ssl(conn);
+	ktls_tls_drop(conn);
 	free_peer_certs(conn);
 	ktls_session_free(conn->session);
 	ktls_session_free(conn->offer);
 	free(conn->peer_id);
 	free(conn->cache_key);
-	if (conn->feed)
-		explicit_bzero(conn->feed, conn->feed_len);
-	free(conn->feed);
 	free(conn->peer_name);
 	if (conn->rbuf)
 		explicit_bzero(conn->rbuf, KTLS_MAX_RECORD_BODY);
@@ -88,11 +76,6 @@ void ktls_conn_free(struct ktls_conn *conn)
 const char *ktls_conn_errstr(const struct ktls_conn *conn)
 {
 	return conn ? conn->err : "no connection";
-}
-
-const char *ktls_conn_offload_reason(const struct ktls_conn *conn)
-{
-	return conn ? conn->offload : "no connection";
 }
 
 int ktls_conn_fd(const struct ktls_conn *conn)
@@ -452,51 +435,6 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 	return decide(conn, leaf) ? 1 : 0;
 }
 
-/*
- * Client: the server asked for a certificate; let the application pick
- * the identity.  wolfSSL's convention: 1 is success, 0 a failure.
- */
-int ktls_cert_setup_cb(WOLFSSL *ssl, void *arg)
-{
-	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
-	int idx;
-
-	(void)arg;
-	if (!conn || conn->role != KTLS_ROLE_CLIENT || !conn->cbs.client_auth)
-		return 1;
-	idx = conn->cbs.client_auth(conn, conn->cb_arg);
-	if (idx < 0) {
-		ktls_set_err(conn->err, "the client_auth callback declined "
-			     "(%s)", ktls_strerror(idx));
-		conn->cb_err = idx;
-		return 0;
-	}
-	if (ktls_ctx_use_identity_index(conn->ctx, ssl, (unsigned int)idx) <
-	    0) {
-		ktls_set_err(conn->err, "the client_auth callback chose "
-			     "identity %d, which cannot be used", idx);
-		return 0;
-	}
-	return 1;
-}
-
-int ktls_sni_cb(WOLFSSL *ssl, int *alert, void *arg)
-{
-	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
-	int ret;
-
-	(void)alert;
-	(void)arg;
-	if (!conn)
-		return 0;
-	/* A failure to switch keeps the default identity: the client then
-	 * decides whether that certificate will do. */
-	ret = ktls_ctx_use_identity(conn->ctx, ssl,
-			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME));
-	(void)ret;
-	return 0;
-}
-
 static int ensure_trust(struct ktls_conn *conn)
 {
 	struct ktls_ctx *ctx = conn->ctx;
@@ -554,19 +492,9 @@ static int conn_setup(struct ktls_conn *conn)
 	ssl = wolfSSL_new(conn->ctx->wctx);
 	if (!ssl)
 		return -ENOMEM;
-	/* Attached now, while the socket is surely established; until keys
-	 * are installed the TLS ULP passes everything through as TCP. */
-	conn->ulp_err = o->force_software ? -ECANCELED :
-			ktls_sock_attach_ulp(conn->fd);
-	/* The application attached it already: fine, it is ours to use. */
-	if (conn->ulp_err == -EEXIST)
-		conn->ulp_err = 0;
-	conn->ssl = ssl;
-	wolfSSL_set_app_data(ssl, conn);
-	wolfSSL_SSLSetIORecv(ssl, ktls_io_recv);
-	wolfSSL_SSLSetIOSend(ssl, ktls_io_send);
-	wolfSSL_SetIOReadCtx(ssl, conn);
-	wolfSSL_SetIOWriteCtx(ssl, conn);
+	/* The ULP goes on now, while the socket is surely established. */
+	ktls_kernel_attach(conn);
+	ktls_tls_attach(conn, ssl);
 	/*
 	 * A TLS 1.2 server that requires a client certificate sends no alert
 	 * when none comes unless "mutual auth" is set, and the client then
@@ -654,41 +582,8 @@ static int conn_setup(struct ktls_conn *conn)
 	}
 	return 0;
 err:
-	ktls_conn_drop_ssl(conn);
+	ktls_tls_drop(conn);
 	return ret;
-}
-
-/*
- * Whether wolfSSL's error @err is a fatal alert from the peer; if so the
- * alert is recorded and named in conn->err.
- */
-bool ktls_conn_peer_alert(struct ktls_conn *conn, int err)
-{
-	WOLFSSL_ALERT_HISTORY h;
-
-	if (err != FATAL_ERROR ||
-	    wolfSSL_get_alert_history(conn->ssl, &h) != WOLFSSL_SUCCESS ||
-	    h.last_rx.level != 2)
-		return false;
-	conn->alert = h.last_rx.code;
-	ktls_set_err(conn->err, "the peer sent a fatal alert: %s (%d)",
-		     ktls_alert_name(conn->alert), conn->alert);
-	return true;
-}
-
-/* Whether wolfSSL's @err means "wait", with conn->events set for it. */
-bool ktls_conn_would_block(struct ktls_conn *conn, int err)
-{
-	switch (err) {
-	case WOLFSSL_ERROR_WANT_READ:
-		conn->events = POLLIN;
-		return true;
-	case WOLFSSL_ERROR_WANT_WRITE:
-		conn->events = POLLOUT;
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* Map a failed wolfSSL_connect()/accept() to our error and message. */
@@ -697,7 +592,7 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 	char buf[WOLFSSL_MAX_ERROR_SZ];
 	int err = wolfSSL_get_error(conn->ssl, ret);
 
-	if (ktls_conn_would_block(conn, err))
+	if (ktls_tls_would_block(conn, err))
 		return -EAGAIN;
 	/* A callback of the application said no: its word and its code. */
 	if (conn->cb_err)
@@ -714,7 +609,7 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 			     ktls_verify_result_name(conn->verify_result));
 		return -EKEYREJECTED;
 	}
-	if (ktls_conn_peer_alert(conn, err))
+	if (ktls_tls_peer_alert(conn, err))
 		return -ECONNABORTED;
 	if (conn->io_eof || conn->io_err == -ECONNRESET ||
 	    conn->io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
@@ -855,7 +750,7 @@ done:
 	return 0;
 fail:
 	conn->state = KTLS_ST_FAILED;
-	ktls_conn_drop_ssl(conn);
+	ktls_tls_drop(conn);
 	/*
 	 * A cached session the server would not take may fail the handshake
 	 * instead of giving a full one (wolfSSL before 5.7.4, TLS 1.2

@@ -234,7 +234,7 @@ struct ktls_conn {
 	int fatal;			/* -errno that ended the connection */
 	int ulp_err;			/* TCP_ULP "tls": 0 or -errno */
 	int cb_err;			/* -errno a callback refused with */
-	uint8_t *feed;
+	const uint8_t *feed;
 	size_t feed_len;
 	size_t feed_off;
 
@@ -309,12 +309,7 @@ void ktls_opts_default(struct ktls_opts *o);
 void ktls_set_err(char *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* conn.c */
-void ktls_conn_drop_ssl(struct ktls_conn *conn);
-int ktls_sni_cb(struct WOLFSSL *ssl, int *alert, void *arg);
-bool ktls_conn_peer_alert(struct ktls_conn *conn, int err);
-bool ktls_conn_would_block(struct ktls_conn *conn, int err);
-int ktls_cert_setup_cb(struct WOLFSSL *ssl, void *arg);
+/* cert.c */
 bool ktls_cert_has_ip(const uint8_t *der, size_t len, const char *ip);
 
 /* session.c */
@@ -370,20 +365,46 @@ KTLS_MUST_CHECK int ktls_ctx_use_identity_index(struct ktls_ctx *ctx,
 						struct WOLFSSL *ssl,
 						unsigned int idx);
 
-/* record.c */
-int ktls_io_recv(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
-int ktls_io_send(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
-KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
+/*
+ * The record layer, bottom to top (doc/architecture.md draws it):
+ * bridge.c (wolfSSL), install.c (keys to the kernel), post.c and rekey.c
+ * (post-handshake messages, new keys), record.c (the data path) with
+ * ring.c beside it.  Each calls only the ones below it.
+ */
+
+/* bridge.c */
+void ktls_tls_attach(struct ktls_conn *conn, struct WOLFSSL *ssl);
+bool ktls_tls_active(const struct ktls_conn *conn);
+void ktls_tls_drop(struct ktls_conn *conn);
+bool ktls_tls_peer_alert(struct ktls_conn *conn, int err);
+bool ktls_tls_would_block(struct ktls_conn *conn, int err);
+KTLS_MUST_CHECK ssize_t ktls_tls_read(struct ktls_conn *conn, void *buf,
+				      size_t len);
+KTLS_MUST_CHECK ssize_t ktls_tls_write(struct ktls_conn *conn,
+				       const void *buf, size_t len);
+KTLS_MUST_CHECK int ktls_tls_shutdown(struct ktls_conn *conn);
+int ktls_tls_pending(struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_tls_keys(struct ktls_conn *conn, bool own,
+				  const uint8_t **key, const uint8_t **iv,
+				  uint64_t *seq);
+uint64_t ktls_tls_tx_seq(struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_tls_feed(struct ktls_conn *conn, const uint8_t *rec,
+				  size_t len);
+size_t ktls_tls_captured(const struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_tls_update_keys(struct ktls_conn *conn,
+					 bool capture);
+
+/* install.c */
+void ktls_kernel_attach(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_install(struct ktls_conn *conn, enum ktls_dir dir);
-KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
-				   size_t len);
-KTLS_MUST_CHECK int ktls_send_alert(int fd, uint8_t desc);
-void ktls_send_plain_alert(int fd, uint8_t desc);
+KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
 
 /* rekey.c */
 bool ktls_kernel_can_rekey(void);
 KTLS_MUST_CHECK int ktls_key_update_received(struct ktls_conn *conn,
 					     const uint8_t *rec, size_t len);
+KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
+
 /* record.c, for ring.c */
 KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
@@ -392,7 +413,6 @@ struct msghdr;
 uint8_t ktls_record_type(struct msghdr *msg);
 KTLS_MUST_CHECK ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst,
 				       ssize_t n, uint8_t type, bool *more);
-KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
 
 /* caps.c */
 KTLS_MUST_CHECK int ktls_probe_rekey(void);
@@ -407,5 +427,9 @@ KTLS_MUST_CHECK int ktls_sock_attach_ulp(int fd);
 KTLS_MUST_CHECK int ktls_sock_set_crypto(int fd, enum ktls_dir dir,
 					 union ktls_crypto_info *ci,
 					 size_t len);
+KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
+				   size_t len);
+KTLS_MUST_CHECK int ktls_send_alert(int fd, uint8_t desc);
+void ktls_send_plain_alert(int fd, uint8_t desc);
 
 #endif /* KTLS_INT_H */

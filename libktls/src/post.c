@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "ktls_wolf.h"
-#include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
 
@@ -74,24 +73,19 @@ static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
 			    size_t len, uint8_t *rec, size_t *rec_len)
 {
 	const struct ktls_cipher_desc *d = ktls_cipher_desc(conn->cipher);
-	bool client = conn->role == KTLS_ROLE_CLIENT;
 	const uint8_t *key, *iv;
 	uint8_t nonce[KTLS_NONCE_SIZE];
 	uint8_t *inner;
 	size_t body = len + 1 + TAG_SIZE;
-	word64 seq = 0;
+	uint64_t seq = 0;
 	int i, ret;
 
 	if (!d)
 		return -EINVAL;
-	key = client ? wolfSSL_GetServerWriteKey(conn->ssl) :
-		       wolfSSL_GetClientWriteKey(conn->ssl);
-	iv = client ? wolfSSL_GetServerWriteIV(conn->ssl) :
-		      wolfSSL_GetClientWriteIV(conn->ssl);
-	/* Its return value is !seq, not a status: read seq. */
-	(void)wolfSSL_GetPeerSequenceNumber(conn->ssl, &seq);
-	if (!key || !iv)
-		return -EIO;
+	/* The peer's key and IV, at wolfSSL's own peer sequence number. */
+	ret = ktls_tls_keys(conn, false, &key, &iv, &seq);
+	if (ret < 0)
+		return ret;
 
 	rec[0] = KTLS_CT_APPDATA;
 	rec[1] = 3;
@@ -121,19 +115,19 @@ static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
 /*
  * Give wolfSSL the post-handshake message(s) @msg (TLS 1.3, RX in the
  * kernel) and let it process them.  What wolfSSL sends meanwhile (its
- * answer to a KeyUpdate) is swallowed: it would be sealed with keys the
- * kernel has, and the caller sends it through the kernel instead.
+ * answer to a KeyUpdate) is swallowed by the bridge: it would be sealed
+ * with keys the kernel has, and the caller sends it through the kernel
+ * instead (ktls_tls_captured() says whether there was any).
  *
  * Return: 0; -ENOMEM; -EIO if wolfSSL did not take the message.
  */
 int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg, size_t len)
 {
 	uint8_t *rec;
-	uint8_t scratch[64];
 	size_t rec_len = 0;
 	int ret;
 
-	if (!conn->ssl || conn->version != KTLS_TLS_1_3 ||
+	if (!ktls_tls_active(conn) || conn->version != KTLS_TLS_1_3 ||
 	    len > KTLS_MAX_PLAINTEXT)
 		return -EIO;
 	rec = malloc(KTLS_RECORD_HDR + len + 1 + TAG_SIZE);
@@ -144,22 +138,9 @@ int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg, size_t len)
 		free(rec);
 		return ret == -ENOMEM ? ret : -EIO;
 	}
-	conn->feed = rec;
-	conn->feed_len = rec_len;
-	conn->feed_off = 0;
-	conn->feeding = true;
-	conn->capturing = true;
-	/* wolfSSL reads the record, acts on it and then wants more:
-	 * WANT_READ is success here. */
-	ret = wolfSSL_read(conn->ssl, scratch, sizeof(scratch));
-	ret = ret <= 0 && wolfSSL_get_error(conn->ssl, ret) ==
-	      WOLFSSL_ERROR_WANT_READ ? 0 : -EIO;
-	conn->feeding = false;
-	conn->capturing = false;
+	ret = ktls_tls_feed(conn, rec, rec_len);
 	explicit_bzero(rec, rec_len);
 	free(rec);
-	conn->feed = NULL;
-	conn->feed_len = conn->feed_off = 0;
 	return ret;
 }
 
@@ -172,12 +153,12 @@ int ktls_post_handshake_feed(struct ktls_conn *conn, const uint8_t *msg,
 {
 	int ret;
 
-	if (!conn->ssl || conn->version != KTLS_TLS_1_3)
+	if (!ktls_tls_active(conn) || conn->version != KTLS_TLS_1_3)
 		return 0;
 	ret = ktls_post_feed(conn, msg, len);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret < 0)
-		ktls_conn_drop_ssl(conn);
+		ktls_tls_drop(conn);
 	return 0;
 }

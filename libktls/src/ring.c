@@ -26,8 +26,6 @@
 #include <unistd.h>
 
 #include <liburing.h>
-#include "ktls_wolf.h"
-#include <wolfssl/ssl.h>
 
 #include "ktls_int.h"
 
@@ -546,7 +544,7 @@ static int queue(struct ktls_ring *r, struct ktls_conn *conn,
 		conn->ring_tx = true;
 	if (!kernel) {
 		/* Data wolfSSL already holds is readable without a poll. */
-		if (rx && wolfSSL_pending(conn->ssl) > 0)
+		if (rx && ktls_tls_pending(conn) > 0)
 			start_stage(r, op, ST_SW);
 		else if (sub_poll(r, op, ST_SW) < 0)
 			finish(r, op, -EBUSY);
