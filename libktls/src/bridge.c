@@ -27,7 +27,7 @@
 static int io_recv_failed(struct ktls_conn *conn, ssize_t n)
 {
 	if (n == 0) {
-		conn->io_eof = true;
+		conn->tls.io_eof = true;
 		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
 	}
 	switch (errno) {
@@ -37,10 +37,10 @@ static int io_recv_failed(struct ktls_conn *conn, ssize_t n)
 	case EINTR:
 		return WOLFSSL_CBIO_ERR_ISR;
 	case ECONNRESET:
-		conn->io_err = -ECONNRESET;
+		conn->tls.io_err = -ECONNRESET;
 		return WOLFSSL_CBIO_ERR_CONN_RST;
 	default:
-		conn->io_err = -errno;
+		conn->tls.io_err = -errno;
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	}
 }
@@ -59,26 +59,26 @@ static int io_recv_failed(struct ktls_conn *conn, ssize_t n)
  */
 static int check_header(struct ktls_conn *conn)
 {
-	const uint8_t *h = conn->rec_hdr;
+	const uint8_t *h = conn->tls.rec_hdr;
 	size_t len = (size_t)h[3] << 8 | h[4];
 	size_t limit = KTLS_MAX_PLAINTEXT;
 
-	if (conn->role == KTLS_ROLE_SERVER && !conn->rec_seen &&
+	if (conn->role == KTLS_ROLE_SERVER && !conn->tls.rec_seen &&
 	    (h[0] & 0x80) && h[2] == 1) {
 		ktls_send_plain_alert(conn->fd, KTLS_ALERT_PROTOCOL_VERSION);
 		ktls_set_err(conn->err, "the peer sent an SSL 2.0 "
 			     "ClientHello; SSL 2.0 is refused");
-		conn->io_err = -EPROTO;
+		conn->tls.io_err = -EPROTO;
 		return -EPROTO;
 	}
-	conn->rec_seen = true;
+	conn->tls.rec_seen = true;
 	if (h[0] == KTLS_CT_CCS)
-		conn->rec_ccs_seen = true;
-	if (h[0] == KTLS_CT_APPDATA || conn->rec_ccs_seen)
+		conn->tls.rec_ccs_seen = true;
+	if (h[0] == KTLS_CT_APPDATA || conn->tls.rec_ccs_seen)
 		limit = KTLS_MAX_PLAINTEXT + 256;
 	if (len > limit)
-		conn->rec_hdr[3] = conn->rec_hdr[4] = 0xff;
-	conn->rec_body_left = len;
+		conn->tls.rec_hdr[3] = conn->tls.rec_hdr[4] = 0xff;
+	conn->tls.rec_body_left = len;
 	return 0;
 }
 
@@ -97,44 +97,45 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	(void)ssl;
 	if (sz <= 0)
 		return WOLFSSL_CBIO_ERR_GENERAL;
-	if (conn->feeding) {
-		want = conn->feed_len - conn->feed_off;
+	if (conn->tls.feeding) {
+		want = conn->tls.feed_len - conn->tls.feed_off;
 		if (want == 0)
 			return WOLFSSL_CBIO_ERR_WANT_READ;
 		if (want > (size_t)sz)
 			want = (size_t)sz;
-		memcpy(buf, conn->feed + conn->feed_off, want);
-		conn->feed_off += want;
+		memcpy(buf, conn->tls.feed + conn->tls.feed_off, want);
+		conn->tls.feed_off += want;
 		return (int)want;
 	}
-	while (conn->rec_hdr_have < KTLS_RECORD_HDR) {
-		n = recv(conn->fd, conn->rec_hdr + conn->rec_hdr_have,
-			 KTLS_RECORD_HDR - conn->rec_hdr_have, 0);
+	while (conn->tls.rec_hdr_have < KTLS_RECORD_HDR) {
+		n = recv(conn->fd, conn->tls.rec_hdr + conn->tls.rec_hdr_have,
+			 KTLS_RECORD_HDR - conn->tls.rec_hdr_have, 0);
 		if (n <= 0)
 			return io_recv_failed(conn, n);
-		conn->rec_hdr_have += (size_t)n;
-		if (conn->rec_hdr_have == KTLS_RECORD_HDR &&
+		conn->tls.rec_hdr_have += (size_t)n;
+		if (conn->tls.rec_hdr_have == KTLS_RECORD_HDR &&
 		    check_header(conn) < 0)
 			return WOLFSSL_CBIO_ERR_GENERAL;
 	}
-	if (conn->rec_hdr_given < KTLS_RECORD_HDR) {
-		want = KTLS_RECORD_HDR - conn->rec_hdr_given;
+	if (conn->tls.rec_hdr_given < KTLS_RECORD_HDR) {
+		want = KTLS_RECORD_HDR - conn->tls.rec_hdr_given;
 		if (want > (size_t)sz)
 			want = (size_t)sz;
-		memcpy(buf, conn->rec_hdr + conn->rec_hdr_given, want);
-		conn->rec_hdr_given += want;
+		memcpy(buf, conn->tls.rec_hdr + conn->tls.rec_hdr_given, want);
+		conn->tls.rec_hdr_given += want;
 		n = (ssize_t)want;
 	} else {
-		want = conn->rec_body_left;
+		want = conn->tls.rec_body_left;
 		if (want > (size_t)sz)
 			want = (size_t)sz;
 		n = recv(conn->fd, buf, want, 0);
 		if (n <= 0)
 			return io_recv_failed(conn, n);
-		conn->rec_body_left -= (size_t)n;
+		conn->tls.rec_body_left -= (size_t)n;
 	}
-	if (conn->rec_hdr_given == KTLS_RECORD_HDR && !conn->rec_body_left)
-		conn->rec_hdr_have = conn->rec_hdr_given = 0;
+	if (conn->tls.rec_hdr_given == KTLS_RECORD_HDR &&
+	    !conn->tls.rec_body_left)
+		conn->tls.rec_hdr_have = conn->tls.rec_hdr_given = 0;
 	return (int)n;
 }
 
@@ -148,8 +149,8 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	ssize_t n;
 
 	(void)ssl;
-	if (conn->capturing && conn->tx_offloaded) {
-		conn->captured += (size_t)sz;
+	if (conn->tls.capturing && conn->tx_offloaded) {
+		conn->tls.captured += (size_t)sz;
 		return sz;
 	}
 	/* After our close_notify nothing more may be sent; wolfSSL may still
@@ -160,7 +161,7 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	n = send(conn->fd, buf, (size_t)sz, MSG_NOSIGNAL);
 	if (n > 0)
-		conn->sent_any = true;
+		conn->tls.sent_any = true;
 	if (n >= 0)
 		return (int)n;
 	switch (errno) {
@@ -171,10 +172,10 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		return WOLFSSL_CBIO_ERR_ISR;
 	case EPIPE:
 	case ECONNRESET:
-		conn->io_err = -errno;
+		conn->tls.io_err = -errno;
 		return WOLFSSL_CBIO_ERR_CONN_RST;
 	default:
-		conn->io_err = -errno;
+		conn->tls.io_err = -errno;
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	}
 }
@@ -185,7 +186,7 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
  */
 void ktls_tls_attach(struct ktls_conn *conn, WOLFSSL *ssl)
 {
-	conn->ssl = ssl;
+	conn->tls.ssl = ssl;
 	wolfSSL_set_app_data(ssl, conn);
 	wolfSSL_SSLSetIORecv(ssl, io_recv);
 	wolfSSL_SSLSetIOSend(ssl, io_send);
@@ -193,18 +194,25 @@ void ktls_tls_attach(struct ktls_conn *conn, WOLFSSL *ssl)
 	wolfSSL_SetIOWriteCtx(ssl, conn);
 }
 
+/* The connection's WOLFSSL, for the handshake (conn.c, resume.c); NULL
+ * once dropped. */
+WOLFSSL *ktls_tls_ssl(const struct ktls_conn *conn)
+{
+	return conn->tls.ssl;
+}
+
 /* Whether the connection still has wolfSSL's state. */
 bool ktls_tls_active(const struct ktls_conn *conn)
 {
-	return conn->ssl != NULL;
+	return conn->tls.ssl != NULL;
 }
 
 /* Drop wolfSSL's state for the connection; wolfSSL wipes its keys. */
 void ktls_tls_drop(struct ktls_conn *conn)
 {
-	if (conn->ssl) {
-		wolfSSL_free(conn->ssl);
-		conn->ssl = NULL;
+	if (conn->tls.ssl) {
+		wolfSSL_free(conn->tls.ssl);
+		conn->tls.ssl = NULL;
 	}
 }
 
@@ -217,7 +225,7 @@ bool ktls_tls_peer_alert(struct ktls_conn *conn, int err)
 	WOLFSSL_ALERT_HISTORY h;
 
 	if (err != FATAL_ERROR ||
-	    wolfSSL_get_alert_history(conn->ssl, &h) != WOLFSSL_SUCCESS ||
+	    wolfSSL_get_alert_history(conn->tls.ssl, &h) != WOLFSSL_SUCCESS ||
 	    h.last_rx.level != 2)
 		return false;
 	conn->alert = h.last_rx.code;
@@ -247,24 +255,25 @@ bool ktls_tls_would_block(struct ktls_conn *conn, int err)
  */
 static int sw_error(struct ktls_conn *conn, int ret)
 {
-	int err = wolfSSL_get_error(conn->ssl, ret);
+	int err = wolfSSL_get_error(conn->tls.ssl, ret);
 
 	if (ktls_tls_would_block(conn, err))
 		return -EAGAIN;
 	if (err == WOLFSSL_ERROR_ZERO_RETURN) {
-		conn->alert = 0;	/* close_notify, as the kernel path says */
+		/* close_notify, as the kernel path says */
+		conn->alert = 0;
 		return 0;
 	}
 	if (ktls_tls_peer_alert(conn, err))
 		return -ECONNABORTED;
-	if (conn->io_eof || conn->io_err == -ECONNRESET ||
-	    conn->io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
+	if (conn->tls.io_eof || conn->tls.io_err == -ECONNRESET ||
+	    conn->tls.io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
 		ktls_set_err(conn->err, "the connection ended without "
 			     "close_notify");
 		return -ECONNRESET;
 	}
-	if (conn->io_err)
-		return conn->io_err;
+	if (conn->tls.io_err)
+		return conn->tls.io_err;
 	switch (err) {
 	case VERIFY_MAC_ERROR:
 	case DECRYPT_ERROR:
@@ -284,6 +293,50 @@ static int sw_error(struct ktls_conn *conn, int ret)
 }
 
 /*
+ * Map a failed wolfSSL_connect()/accept() (wolfSSL's error @err) that is
+ * neither "wait" nor a verdict on the peer's certificate: the peer's
+ * alert, the peer gone, a socket error, or wolfSSL's own failure.
+ */
+int ktls_tls_handshake_error(struct ktls_conn *conn, int err)
+{
+	char buf[WOLFSSL_MAX_ERROR_SZ];
+
+	if (ktls_tls_peer_alert(conn, err))
+		return -ECONNABORTED;
+	if (conn->tls.io_eof || conn->tls.io_err == -ECONNRESET ||
+	    conn->tls.io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
+		ktls_set_err(conn->err, "the peer closed the connection during "
+			     "the handshake");
+		return -ECONNRESET;
+	}
+	if (conn->tls.io_err) {
+		/* The recv callback said why (an SSL 2.0 hello). */
+		if (!conn->err[0])
+			ktls_set_err(conn->err, "socket error during the "
+				     "handshake: %s",
+				     ktls_strerror(conn->tls.io_err));
+		return conn->tls.io_err;
+	}
+	/*
+	 * Failures wolfSSL sends no alert for, all before any key protects
+	 * what we send, so the alert is plaintext: a key share that is not a
+	 * point of its group (RFC 8446 4.2.8.2, RFC 8422 5.11), and a
+	 * ClientHello over wolfSSL's handshake message limit (about 18 KiB),
+	 * answered as OpenSSL answers an excessive message size.
+	 */
+	if (err == ECC_PEERKEY_ERROR || err == ECC_OUT_OF_RANGE_E ||
+	    err == ECC_INF_E ||
+	    (err == HANDSHAKE_SIZE_ERROR && !conn->tls.sent_any))
+		ktls_send_plain_alert(conn->fd, KTLS_ALERT_ILLEGAL_PARAMETER);
+	wolfSSL_ERR_error_string_n((unsigned long)err, buf, sizeof(buf));
+	ktls_set_err(conn->err, "handshake failed: %s (wolfSSL error %d)",
+		     buf, err);
+	if (err == MEMORY_E)
+		return -ENOMEM;
+	return -EPROTO;
+}
+
+/*
  * Read application data through wolfSSL (RX in software).
  *
  * Return: bytes read; 0 when the peer's close_notify came; -errno.
@@ -294,7 +347,7 @@ ssize_t ktls_tls_read(struct ktls_conn *conn, void *buf, size_t len)
 
 	if (len > INT_MAX)
 		len = INT_MAX;
-	ret = wolfSSL_read(conn->ssl, buf, (int)len);
+	ret = wolfSSL_read(conn->tls.ssl, buf, (int)len);
 	if (ret > 0)
 		return ret;
 	return sw_error(conn, ret);
@@ -312,7 +365,7 @@ ssize_t ktls_tls_write(struct ktls_conn *conn, const void *buf, size_t len)
 
 	if (len > INT_MAX)
 		len = INT_MAX;
-	ret = wolfSSL_write(conn->ssl, buf, (int)len);
+	ret = wolfSSL_write(conn->tls.ssl, buf, (int)len);
 	if (ret > 0)
 		return ret;
 	return sw_error(conn, ret);
@@ -326,7 +379,7 @@ ssize_t ktls_tls_write(struct ktls_conn *conn, const void *buf, size_t len)
  */
 int ktls_tls_shutdown(struct ktls_conn *conn)
 {
-	int ret = wolfSSL_shutdown(conn->ssl);
+	int ret = wolfSSL_shutdown(conn->tls.ssl);
 
 	if (ret == WOLFSSL_SUCCESS || ret == WOLFSSL_SHUTDOWN_NOT_DONE)
 		return 0;
@@ -337,7 +390,7 @@ int ktls_tls_shutdown(struct ktls_conn *conn)
 /* Bytes wolfSSL holds decrypted and not yet read. */
 int ktls_tls_pending(struct ktls_conn *conn)
 {
-	return conn->ssl ? wolfSSL_pending(conn->ssl) : 0;
+	return conn->tls.ssl ? wolfSSL_pending(conn->tls.ssl) : 0;
 }
 
 /*
@@ -355,16 +408,16 @@ int ktls_tls_keys(struct ktls_conn *conn, bool own, const uint8_t **key,
 	word64 s = 0;
 	int ret;
 
-	if (!conn->ssl)
+	if (!conn->tls.ssl)
 		return -EIO;
-	*key = client_keys ? wolfSSL_GetClientWriteKey(conn->ssl) :
-			     wolfSSL_GetServerWriteKey(conn->ssl);
-	*iv = client_keys ? wolfSSL_GetClientWriteIV(conn->ssl) :
-			    wolfSSL_GetServerWriteIV(conn->ssl);
+	*key = client_keys ? wolfSSL_GetClientWriteKey(conn->tls.ssl) :
+			     wolfSSL_GetServerWriteKey(conn->tls.ssl);
+	*iv = client_keys ? wolfSSL_GetClientWriteIV(conn->tls.ssl) :
+			    wolfSSL_GetServerWriteIV(conn->tls.ssl);
 	/* Its return value is !seq or BAD_FUNC_ARG, not a status: only a
 	 * negative one is a failure. */
-	ret = own ? wolfSSL_GetSequenceNumber(conn->ssl, &s) :
-		    wolfSSL_GetPeerSequenceNumber(conn->ssl, &s);
+	ret = own ? wolfSSL_GetSequenceNumber(conn->tls.ssl, &s) :
+		    wolfSSL_GetPeerSequenceNumber(conn->tls.ssl, &s);
 	*seq = s;
 	if (!*key || !*iv || ret < 0)
 		return -EIO;
@@ -377,7 +430,7 @@ uint64_t ktls_tls_tx_seq(struct ktls_conn *conn)
 	word64 seq = 0;
 
 	/* Returns !seq, not a status. */
-	(void)wolfSSL_GetSequenceNumber(conn->ssl, &seq);
+	(void)wolfSSL_GetSequenceNumber(conn->tls.ssl, &seq);
 	return seq;
 }
 
@@ -395,23 +448,23 @@ int ktls_tls_feed(struct ktls_conn *conn, const uint8_t *rec, size_t len)
 	uint8_t scratch[64];
 	int ret;
 
-	if (!conn->ssl)
+	if (!conn->tls.ssl)
 		return -EIO;
-	conn->feed = rec;
-	conn->feed_len = len;
-	conn->feed_off = 0;
-	conn->feeding = true;
-	conn->capturing = true;
-	conn->captured = 0;
+	conn->tls.feed = rec;
+	conn->tls.feed_len = len;
+	conn->tls.feed_off = 0;
+	conn->tls.feeding = true;
+	conn->tls.capturing = true;
+	conn->tls.captured = 0;
 	/* wolfSSL reads the record, acts on it and then wants more:
 	 * WANT_READ is success here. */
-	ret = wolfSSL_read(conn->ssl, scratch, sizeof(scratch));
-	ret = ret <= 0 && wolfSSL_get_error(conn->ssl, ret) ==
+	ret = wolfSSL_read(conn->tls.ssl, scratch, sizeof(scratch));
+	ret = ret <= 0 && wolfSSL_get_error(conn->tls.ssl, ret) ==
 	      WOLFSSL_ERROR_WANT_READ ? 0 : -EIO;
-	conn->feeding = false;
-	conn->capturing = false;
-	conn->feed = NULL;
-	conn->feed_len = conn->feed_off = 0;
+	conn->tls.feeding = false;
+	conn->tls.capturing = false;
+	conn->tls.feed = NULL;
+	conn->tls.feed_len = conn->tls.feed_off = 0;
 	explicit_bzero(scratch, sizeof(scratch));
 	return ret;
 }
@@ -420,7 +473,7 @@ int ktls_tls_feed(struct ktls_conn *conn, const uint8_t *rec, size_t len)
  * capturing key update. */
 size_t ktls_tls_captured(const struct ktls_conn *conn)
 {
-	return conn->captured;
+	return conn->tls.captured;
 }
 
 /*
@@ -435,7 +488,7 @@ int ktls_tls_update_keys(struct ktls_conn *conn, bool capture)
 	int ret;
 
 	if (!capture) {
-		ret = wolfSSL_update_keys(conn->ssl);
+		ret = wolfSSL_update_keys(conn->tls.ssl);
 		if (ret != WOLFSSL_SUCCESS &&
 		    ret != WOLFSSL_ERROR_WANT_WRITE) {
 			ktls_set_err(conn->err, "wolfSSL could not send a "
@@ -444,11 +497,11 @@ int ktls_tls_update_keys(struct ktls_conn *conn, bool capture)
 		}
 		return 0;
 	}
-	conn->capturing = true;
-	conn->captured = 0;
-	ret = wolfSSL_update_keys(conn->ssl);
-	conn->capturing = false;
-	if (ret != WOLFSSL_SUCCESS || !conn->captured) {
+	conn->tls.capturing = true;
+	conn->tls.captured = 0;
+	ret = wolfSSL_update_keys(conn->tls.ssl);
+	conn->tls.capturing = false;
+	if (ret != WOLFSSL_SUCCESS || !conn->tls.captured) {
 		ktls_set_err(conn->err, "wolfSSL did not make a KeyUpdate "
 			     "(%d)", ret);
 		return -EIO;

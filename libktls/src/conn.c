@@ -48,11 +48,11 @@ static void free_peer_certs(struct ktls_conn *conn)
 {
 	unsigned int i;
 
-	for (i = 0; i < conn->n_peer_certs; i++)
-		free(conn->peer_certs[i].der);
-	free(conn->peer_certs);
-	conn->peer_certs = NULL;
-	conn->n_peer_certs = 0;
+	for (i = 0; i < conn->hs.n_peer_certs; i++)
+		free(conn->hs.peer_certs[i].der);
+	free(conn->hs.peer_certs);
+	conn->hs.peer_certs = NULL;
+	conn->hs.n_peer_certs = 0;
 }
 
 void ktls_conn_free(struct ktls_conn *conn)
@@ -61,14 +61,10 @@ void ktls_conn_free(struct ktls_conn *conn)
 		return;
 	ktls_tls_drop(conn);
 	free_peer_certs(conn);
-	ktls_session_free(conn->session);
-	ktls_session_free(conn->offer);
+	ktls_resume_release(conn);
 	free(conn->peer_id);
-	free(conn->cache_key);
 	free(conn->peer_name);
-	if (conn->rbuf)
-		explicit_bzero(conn->rbuf, KTLS_MAX_RECORD_BODY);
-	free(conn->rbuf);
+	ktls_data_release(conn);
 	explicit_bzero(conn, sizeof(*conn));
 	free(conn);
 }
@@ -207,69 +203,7 @@ int ktls_conn_set_session(struct ktls_conn *conn, struct ktls_session *sess)
 			     "and only a resumable one");
 		return -EINVAL;
 	}
-	ktls_session_free(conn->offer);
-	conn->offer = ktls_session_ref(sess);
-	return 0;
-}
-
-struct ktls_session *ktls_conn_get_session(const struct ktls_conn *conn)
-{
-	return conn ? ktls_session_ref(conn->session) : NULL;
-}
-
-/*
- * A client's cache key: the peer name (or address when there is none),
- * the port, and the peer id.
- */
-static int make_cache_key(struct ktls_conn *conn)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "";
-	unsigned int port = 0;
-	int n;
-
-	if (getpeername(conn->fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-			port = ntohs(sin->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
-				  sizeof(host));
-			port = ntohs(sin6->sin6_port);
-		}
-	}
-	n = asprintf(&conn->cache_key, "%s:%u/%s",
-		     conn->peer_name ? conn->peer_name : host, port,
-		     conn->peer_id ? conn->peer_id : "");
-	if (n < 0) {
-		conn->cache_key = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Offer the session chosen with ktls_conn_set_session(), or the cached
- * one.  A session wolfSSL will not take is simply not offered. */
-static int offer_session(struct ktls_conn *conn)
-{
-	struct ktls_session *s = ktls_session_ref(conn->offer);
-	int ret = make_cache_key(conn);
-
-	if (ret < 0)
-		return ret;
-	if (!s && conn->ctx->client_cache.capacity)
-		s = ktls_cache_get(&conn->ctx->client_cache, conn->cache_key,
-				   strlen(conn->cache_key), ktls_now());
-	if (s && wolfSSL_set_session(conn->ssl, ktls_session_wolfssl(s)) !=
-	    WOLFSSL_SUCCESS)
-		ktls_set_err(conn->err, "the session offered could not be "
-			     "used; full handshake");
-	ktls_session_free(s);
+	ktls_resume_set_offer(conn, sess);
 	return 0;
 }
 
@@ -365,7 +299,7 @@ static bool verifies_peer(const struct ktls_conn *conn)
  */
 static bool decide(struct ktls_conn *conn, WOLFSSL_X509 *leaf)
 {
-	enum ktls_verify_result result = conn->verify_result;
+	enum ktls_verify_result result = conn->hs.verify_result;
 	const unsigned char *der = NULL;
 	int len = 0, ret;
 
@@ -377,7 +311,7 @@ static bool decide(struct ktls_conn *conn, WOLFSSL_X509 *leaf)
 		if (ret == 0)
 			return true;
 		if (result == KTLS_VERIFY_OK)
-			conn->verify_result = result = KTLS_VERIFY_OTHER;
+			conn->hs.verify_result = result = KTLS_VERIFY_OTHER;
 	} else if (result == KTLS_VERIFY_OK) {
 		return true;
 	}
@@ -416,22 +350,22 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 		return preverify;
 	if (!verifies_peer(conn))
 		return 1;
-	if (!preverify && conn->verify_result == KTLS_VERIFY_OK)
-		conn->verify_result = verify_result_of(err);
+	if (!preverify && conn->hs.verify_result == KTLS_VERIFY_OK)
+		conn->hs.verify_result = verify_result_of(err);
 	if (wolfSSL_X509_STORE_CTX_get_error_depth(store) != 0)
 		return 1;
 
 	leaf = wolfSSL_X509_STORE_CTX_get_current_cert(store);
-	if (conn->verify_result == KTLS_VERIFY_OK &&
+	if (conn->hs.verify_result == KTLS_VERIFY_OK &&
 	    conn->role == KTLS_ROLE_CLIENT && conn->peer_name &&
 	    is_ip_address(conn->peer_name) &&
 	    !leaf_has_ip(leaf, conn->peer_name))
-		conn->verify_result = KTLS_VERIFY_HOSTNAME_MISMATCH;
+		conn->hs.verify_result = KTLS_VERIFY_HOSTNAME_MISMATCH;
 	/* The name check calls again at depth 0: decide once only, unless a
 	 * new problem came up since. */
-	if (conn->verify_decided && preverify)
+	if (conn->hs.verify_decided && preverify)
 		return 1;
-	conn->verify_decided = true;
+	conn->hs.verify_decided = true;
 	return decide(conn, leaf) ? 1 : 0;
 }
 
@@ -576,7 +510,7 @@ static int conn_setup(struct ktls_conn *conn)
 			ret = -EIO;
 			goto err;
 		}
-		ret = offer_session(conn);
+		ret = ktls_resume_offer(conn);
 		if (ret < 0)
 			goto err;
 	}
@@ -589,59 +523,27 @@ err:
 /* Map a failed wolfSSL_connect()/accept() to our error and message. */
 static int handshake_error(struct ktls_conn *conn, int ret)
 {
-	char buf[WOLFSSL_MAX_ERROR_SZ];
-	int err = wolfSSL_get_error(conn->ssl, ret);
+	int err = wolfSSL_get_error(ktls_tls_ssl(conn), ret);
 
 	if (ktls_tls_would_block(conn, err))
 		return -EAGAIN;
 	/* A callback of the application said no: its word and its code. */
 	if (conn->cb_err)
 		return conn->cb_err;
-	if (conn->verify_result == KTLS_VERIFY_OK &&
+	if (conn->hs.verify_result == KTLS_VERIFY_OK &&
 	    (err == NO_PEER_CERT || err == DOMAIN_NAME_MISMATCH ||
 	     err == IPADDR_MISMATCH || err == CRL_CERT_REVOKED ||
 	     err == CRL_MISSING || err == ASN_NO_SIGNER_E ||
 	     err == ASN_AFTER_DATE_E || err == ASN_BEFORE_DATE_E ||
 	     err == ASN_SIG_CONFIRM_E))
-		conn->verify_result = verify_result_of(err);
-	if (conn->verify_result != KTLS_VERIFY_OK) {
+		conn->hs.verify_result = verify_result_of(err);
+	if (conn->hs.verify_result != KTLS_VERIFY_OK) {
 		ktls_set_err(conn->err, "peer certificate rejected: %s",
-			     ktls_verify_result_name(conn->verify_result));
+			     ktls_verify_result_name(conn->hs.verify_result));
 		return -EKEYREJECTED;
 	}
-	if (ktls_tls_peer_alert(conn, err))
-		return -ECONNABORTED;
-	if (conn->io_eof || conn->io_err == -ECONNRESET ||
-	    conn->io_err == -EPIPE || err == SOCKET_PEER_CLOSED_E) {
-		ktls_set_err(conn->err, "the peer closed the connection during "
-			     "the handshake");
-		return -ECONNRESET;
-	}
-	if (conn->io_err) {
-		/* The recv callback said why (an SSL 2.0 hello). */
-		if (!conn->err[0])
-			ktls_set_err(conn->err, "socket error during the "
-				     "handshake: %s",
-				     ktls_strerror(conn->io_err));
-		return conn->io_err;
-	}
-	/*
-	 * Failures wolfSSL sends no alert for, all before any key protects
-	 * what we send, so the alert is plaintext: a key share that is not a
-	 * point of its group (RFC 8446 4.2.8.2, RFC 8422 5.11), and a
-	 * ClientHello over wolfSSL's handshake message limit (about 18 KiB),
-	 * answered as OpenSSL answers an excessive message size.
-	 */
-	if (err == ECC_PEERKEY_ERROR || err == ECC_OUT_OF_RANGE_E ||
-	    err == ECC_INF_E ||
-	    (err == HANDSHAKE_SIZE_ERROR && !conn->sent_any))
-		ktls_send_plain_alert(conn->fd, KTLS_ALERT_ILLEGAL_PARAMETER);
-	wolfSSL_ERR_error_string_n((unsigned long)err, buf, sizeof(buf));
-	ktls_set_err(conn->err, "handshake failed: %s (wolfSSL error %d)",
-		     buf, err);
-	if (err == MEMORY_E)
-		return -ENOMEM;
-	return -EPROTO;
+	/* The rest is the peer's or the socket's doing. */
+	return ktls_tls_handshake_error(conn, err);
 }
 
 /* The cipher wolfSSL negotiated, or 0 for one outside the table. */
@@ -662,26 +564,27 @@ static int record_session(struct ktls_conn *conn)
 	unsigned short plen = 0;
 	int i, n;
 
-	conn->version = wolfSSL_version(conn->ssl) == TLS1_3_VERSION ?
+	conn->version = wolfSSL_version(ktls_tls_ssl(conn)) == TLS1_3_VERSION ?
 			KTLS_TLS_1_3 : KTLS_TLS_1_2;
-	conn->cipher = negotiated_cipher(conn->ssl);
-	conn->resumed = wolfSSL_session_reused(conn->ssl);
-	if (wolfSSL_ALPN_GetProtocol(conn->ssl, &proto, &plen) ==
-	    WOLFSSL_SUCCESS && proto && plen < sizeof(conn->alpn)) {
-		memcpy(conn->alpn, proto, plen);
-		conn->alpn[plen] = '\0';
+	conn->cipher = negotiated_cipher(ktls_tls_ssl(conn));
+	conn->hs.resumed = wolfSSL_session_reused(ktls_tls_ssl(conn));
+	if (wolfSSL_ALPN_GetProtocol(ktls_tls_ssl(conn), &proto, &plen) ==
+	    WOLFSSL_SUCCESS && proto && plen < sizeof(conn->hs.alpn)) {
+		memcpy(conn->hs.alpn, proto, plen);
+		conn->hs.alpn[plen] = '\0';
 	}
-	chain = wolfSSL_get_peer_chain(conn->ssl);
+	chain = wolfSSL_get_peer_chain(ktls_tls_ssl(conn));
 	n = chain ? wolfSSL_get_chain_count(chain) : 0;
 	if (n <= 0)
 		return 0;
-	conn->peer_certs = calloc((size_t)n, sizeof(*conn->peer_certs));
-	if (!conn->peer_certs)
+	conn->hs.peer_certs = calloc((size_t)n, sizeof(*conn->hs.peer_certs));
+	if (!conn->hs.peer_certs)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		int len = wolfSSL_get_chain_length(chain, i);
 		const unsigned char *der = wolfSSL_get_chain_cert(chain, i);
-		struct ktls_der *d = &conn->peer_certs[conn->n_peer_certs];
+		struct ktls_der *d =
+			&conn->hs.peer_certs[conn->hs.n_peer_certs];
 
 		if (len <= 0 || !der)
 			continue;
@@ -690,7 +593,7 @@ static int record_session(struct ktls_conn *conn)
 			return -ENOMEM;
 		memcpy(d->der, der, (size_t)len);
 		d->len = (size_t)len;
-		conn->n_peer_certs++;
+		conn->hs.n_peer_certs++;
 	}
 	return 0;
 }
@@ -724,8 +627,9 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 		return -EINVAL;
 	}
 
-	ret = conn->role == KTLS_ROLE_CLIENT ? wolfSSL_connect(conn->ssl) :
-					       wolfSSL_accept(conn->ssl);
+	ret = conn->role == KTLS_ROLE_CLIENT ?
+	      wolfSSL_connect(ktls_tls_ssl(conn)) :
+	      wolfSSL_accept(ktls_tls_ssl(conn));
 	if (ret != WOLFSSL_SUCCESS) {
 		ret = handshake_error(conn, ret);
 		if (ret == -EAGAIN)
@@ -751,20 +655,13 @@ done:
 fail:
 	conn->state = KTLS_ST_FAILED;
 	ktls_tls_drop(conn);
-	/*
-	 * A cached session the server would not take may fail the handshake
-	 * instead of giving a full one (wolfSSL before 5.7.4, TLS 1.2
-	 * tickets); forget it, or every reconnection fails the same way.
-	 */
-	if (conn->role == KTLS_ROLE_CLIENT && conn->cache_key)
-		ktls_cache_remove(&conn->ctx->client_cache, conn->cache_key,
-				  strlen(conn->cache_key));
+	ktls_resume_forget(conn);
 	return ret;
 }
 
 enum ktls_verify_result ktls_conn_verify_result(const struct ktls_conn *conn)
 {
-	return conn ? conn->verify_result : KTLS_VERIFY_OTHER;
+	return conn ? conn->hs.verify_result : KTLS_VERIFY_OTHER;
 }
 
 int ktls_conn_alert(const struct ktls_conn *conn)
@@ -784,17 +681,12 @@ enum ktls_cipher ktls_conn_cipher(const struct ktls_conn *conn)
 
 const char *ktls_conn_alpn(const struct ktls_conn *conn)
 {
-	return conn && conn->alpn[0] ? conn->alpn : NULL;
-}
-
-unsigned int ktls_conn_key_updates(const struct ktls_conn *conn)
-{
-	return conn ? conn->key_updates : 0;
+	return conn && conn->hs.alpn[0] ? conn->hs.alpn : NULL;
 }
 
 bool ktls_conn_resumed(const struct ktls_conn *conn)
 {
-	return conn && conn->resumed;
+	return conn && conn->hs.resumed;
 }
 
 bool ktls_conn_offloaded(const struct ktls_conn *conn, enum ktls_dir dir)
@@ -810,9 +702,9 @@ int ktls_conn_peer_cert(const struct ktls_conn *conn, unsigned int idx,
 {
 	if (!conn || !der || !len)
 		return -EINVAL;
-	if (idx >= conn->n_peer_certs)
+	if (idx >= conn->hs.n_peer_certs)
 		return -ENOENT;
-	*der = conn->peer_certs[idx].der;
-	*len = conn->peer_certs[idx].len;
+	*der = conn->hs.peer_certs[idx].der;
+	*len = conn->hs.peer_certs[idx].len;
 	return 0;
 }

@@ -109,6 +109,7 @@ struct ktls_ctx *ktls_ctx_new(void)
 	ctx->caches_ready = true;
 	if (ktls_ctx_sessions_init(ctx) < 0)
 		goto err;
+	ktls_resume_hook(ctx);
 	return ctx;
 err:
 	ktls_ctx_free(ctx);

@@ -88,17 +88,17 @@ static int add_peer_cert(struct ktls_conn *conn, const struct ktls_proto_attr *a
 {
 	struct ktls_der *certs;
 
-	certs = realloc(conn->peer_certs,
-			(conn->n_peer_certs + 1) * sizeof(*certs));
+	certs = realloc(conn->hs.peer_certs,
+			(conn->hs.n_peer_certs + 1) * sizeof(*certs));
 	if (!certs)
 		return -ENOMEM;
-	conn->peer_certs = certs;
-	certs[conn->n_peer_certs].der = malloc(a->len ? a->len : 1);
-	if (!certs[conn->n_peer_certs].der)
+	conn->hs.peer_certs = certs;
+	certs[conn->hs.n_peer_certs].der = malloc(a->len ? a->len : 1);
+	if (!certs[conn->hs.n_peer_certs].der)
 		return -ENOMEM;
-	memcpy(certs[conn->n_peer_certs].der, a->val, a->len);
-	certs[conn->n_peer_certs].len = a->len;
-	conn->n_peer_certs++;
+	memcpy(certs[conn->hs.n_peer_certs].der, a->val, a->len);
+	certs[conn->hs.n_peer_certs].len = a->len;
+	conn->hs.n_peer_certs++;
 	return 0;
 }
 
@@ -141,18 +141,19 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 			conn->cipher = u16;
 			break;
 		case KTLS_A_ALPN_CHOSEN:
-			ret = ktls_proto_str(&a, conn->alpn, sizeof(conn->alpn));
+			ret = ktls_proto_str(&a, conn->hs.alpn,
+					     sizeof(conn->hs.alpn));
 			break;
 		case KTLS_A_RESUMED:
 			ret = ktls_proto_u8(&a, &u8);
-			conn->resumed = u8;
+			conn->hs.resumed = u8;
 			break;
 		case KTLS_A_PEER_CERT:
 			ret = add_peer_cert(conn, &a);
 			break;
 		case KTLS_A_VERIFY_RESULT:
 			ret = ktls_proto_u8(&a, &u8);
-			conn->verify_result = u8;
+			conn->hs.verify_result = u8;
 			break;
 		case KTLS_A_ALERT:
 			ret = ktls_proto_u16(&a, &u16);

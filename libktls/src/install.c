@@ -22,11 +22,11 @@
  */
 void ktls_kernel_attach(struct ktls_conn *conn)
 {
-	conn->ulp_err = conn->opts.force_software ? -ECANCELED :
+	conn->kernel.ulp_err = conn->opts.force_software ? -ECANCELED :
 			ktls_sock_attach_ulp(conn->fd);
 	/* The application attached it already: fine, it is ours to use. */
-	if (conn->ulp_err == -EEXIST)
-		conn->ulp_err = 0;
+	if (conn->kernel.ulp_err == -EEXIST)
+		conn->kernel.ulp_err = 0;
 }
 
 static void put_be64(uint8_t *p, uint64_t v)
@@ -92,7 +92,8 @@ int ktls_install(struct ktls_conn *conn, enum ktls_dir dir)
 }
 
 #define ktls_set_offload(conn, ...) \
-	snprintf((conn)->offload, sizeof((conn)->offload), __VA_ARGS__)
+	snprintf((conn)->kernel.offload, sizeof((conn)->kernel.offload), \
+		 __VA_ARGS__)
 
 /*
  * Hand the record layer to the kernel where it takes it.  The ULP was
@@ -101,7 +102,7 @@ int ktls_install(struct ktls_conn *conn, enum ktls_dir dir)
  * directions; if TX is then refused, the kernel decrypts and wolfSSL
  * encrypts, which works because an unconfigured TX on the TLS ULP is
  * plain TCP.  Either failure leaves a working connection, so it is
- * reported in conn->offload, not returned.
+ * reported in conn->kernel.offload, not returned.
  */
 int ktls_offload(struct ktls_conn *conn)
 {
@@ -112,9 +113,10 @@ int ktls_offload(struct ktls_conn *conn)
 			     "in software");
 		return 0;
 	}
-	if (conn->ulp_err < 0) {
+	if (conn->kernel.ulp_err < 0) {
 		ktls_set_offload(conn, "no kTLS (TCP_ULP \"tls\": %s): record "
-			     "layer in software", ktls_strerror(conn->ulp_err));
+			     "layer in software",
+			     ktls_strerror(conn->kernel.ulp_err));
 		return 0;
 	}
 	ret = ktls_install(conn, KTLS_DIR_RX);
@@ -146,5 +148,5 @@ int ktls_offload(struct ktls_conn *conn)
 
 const char *ktls_conn_offload_reason(const struct ktls_conn *conn)
 {
-	return conn ? conn->offload : "no connection";
+	return conn ? conn->kernel.offload : "no connection";
 }

@@ -205,38 +205,21 @@ struct ktls_der {
 	size_t len;
 };
 
-struct ktls_conn {
-	struct ktls_ctx *ctx;
-	struct WOLFSSL *ssl;
-	int fd;
-	enum ktls_role role;
-	enum ktls_conn_state state;
-	struct ktls_opts opts;
-	char *peer_name;
-	char *peer_id;
-	char *cache_key;		/* client: where its session is cached */
-	struct ktls_session *session;	/* the latest resumable state */
-	struct ktls_session *offer;	/* client: to resume */
-	struct ktls_callbacks cbs;
-	void *cb_arg;
-	bool verify_decided;		/* the leaf's verdict was given */
-	short events;			/* POLLIN or POLLOUT after -EAGAIN */
+/*
+ * A connection, in parts.  The header fields are the connection itself:
+ * fixed at ktls_conn_new(), set by the application before the handshake,
+ * or the state every layer reads, each with the files that write it.
+ * Each part after them belongs to one file, which alone writes it (and
+ * which other files call to reach it); a part that has two writers says
+ * why.
+ */
+
+/* bridge.c: wolfSSL's state, and what its I/O callbacks keep. */
+struct ktls_conn_tls {
+	struct WOLFSSL *ssl;		/* NULL once dropped */
 	int io_err;			/* -errno of the last failed I/O call */
 	bool io_eof;			/* the TCP stream ended */
-
-	/* A record for wolfSSL that libktls built (a post-handshake message
-	 * the kernel decrypted, sealed again); the recv callback serves it
-	 * and nothing else while feeding is set. */
-	bool feeding;
-	bool capturing;			/* swallow what wolfSSL sends */
-	size_t captured;		/* bytes swallowed */
-	unsigned int key_updates;	/* keys renewed, either direction */
-	int fatal;			/* -errno that ended the connection */
-	int ulp_err;			/* TCP_ULP "tls": 0 or -errno */
-	int cb_err;			/* -errno a callback refused with */
-	const uint8_t *feed;
-	size_t feed_len;
-	size_t feed_off;
+	bool sent_any;			/* wolfSSL sent a byte on the socket */
 
 	/* What the recv callback has read of the current record, and
 	 * handed to wolfSSL of its header. */
@@ -246,34 +229,101 @@ struct ktls_conn {
 	size_t rec_body_left;
 	bool rec_seen;			/* a record header came in */
 	bool rec_ccs_seen;		/* the peer's ChangeCipherSpec came */
+
+	/* A record for wolfSSL that libktls built (a post-handshake message
+	 * the kernel decrypted, sealed again by post.c); the recv callback
+	 * serves it and nothing else while feeding is set.  It stays its
+	 * builder's: feed is NULL outside ktls_tls_feed(). */
+	bool feeding;
+	const uint8_t *feed;
+	size_t feed_len;
+	size_t feed_off;
+	bool capturing;			/* swallow what wolfSSL sends */
+	size_t captured;		/* bytes swallowed */
+};
+
+/* install.c: the kernel hand-off. */
+struct ktls_conn_kernel {
+	int ulp_err;			/* TCP_ULP "tls": 0 or -errno */
+	char offload[128];		/* why a direction is in software */
+};
+
+/* record.c: the data path. */
+struct ktls_conn_data {
+	bool got_close;			/* the peer's close_notify came */
 	bool alert_sent;		/* we sent a fatal alert */
-	bool sent_any;			/* wolfSSL sent a byte on the socket */
-
-	/* Negotiated. */
-	uint16_t version;
-	enum ktls_cipher cipher;
-	bool resumed;
-	char alpn[256];
-	bool tx_offloaded;
-	bool rx_offloaded;
-	bool sent_close;
-	bool got_close;
-	unsigned int n_peer_certs;
-	struct ktls_der *peer_certs;
-
-	/* Verification and alerts. */
-	enum ktls_verify_result verify_result;
-	int alert;			/* last alert received, or -1 */
-
-	/* Plaintext read from the kernel but not yet returned (ktls_recv()
-	 * with a small buffer), and a handshake message being collected. */
+	/* Plaintext read from the kernel but not yet returned (a read with
+	 * a small buffer, here or in ring.c: ktls_rbuf_*()). */
 	uint8_t *rbuf;
 	size_t rbuf_off;
 	size_t rbuf_len;
-	bool ring_tx, ring_rx;		/* an operation in a ktls_ring */
+};
 
-	char offload[128];		/* why a direction is in software */
-	char err[KTLS_ERRSTR_SIZE];
+/* rekey.c */
+struct ktls_conn_rekey {
+	unsigned int key_updates;	/* keys renewed, either direction */
+};
+
+/* ring.c */
+struct ktls_conn_ring {
+	bool tx, rx;			/* an operation in a ktls_ring */
+};
+
+/* session.c: a connection's sessions. */
+struct ktls_conn_sess {
+	char *cache_key;		/* client: its session's cache key */
+	struct ktls_session *session;	/* the latest resumable state */
+	struct ktls_session *offer;	/* client: to resume */
+};
+
+/*
+ * conn.c: the outcome of the handshake, and the verdict on the peer.  In
+ * daemon mode daemon.c fills the outcome from handshaked's reply instead.
+ */
+struct ktls_conn_hs {
+	bool resumed;
+	char alpn[256];
+	unsigned int n_peer_certs;
+	struct ktls_der *peer_certs;
+	enum ktls_verify_result verify_result;
+	bool verify_decided;		/* the leaf's verdict was given */
+};
+
+struct ktls_conn {
+	/* Fixed by ktls_conn_new(). */
+	struct ktls_ctx *ctx;
+	int fd;
+	enum ktls_role role;
+
+	/* Set before the handshake (conn.c), read by every layer after. */
+	struct ktls_opts opts;
+	char *peer_name;
+	char *peer_id;
+	struct ktls_callbacks cbs;	/* called by conn.c, and by ctx.c */
+	void *cb_arg;			/* (client_auth) */
+	int cb_err;			/* -errno a callback refused with */
+
+	/* The connection's life, read by every layer. */
+	enum ktls_conn_state state;	/* conn.c; record.c closes */
+	int fatal;			/* -errno that ended it: record.c,
+					 * rekey.c */
+	uint16_t version;		/* negotiated: conn.c or daemon.c */
+	enum ktls_cipher cipher;
+	bool tx_offloaded;		/* install.c, or daemon.c */
+	bool rx_offloaded;
+	bool sent_close;		/* our close_notify went: record.c */
+	int alert;			/* last alert received, or -1: bridge.c,
+					 * record.c, daemon.c */
+	short events;			/* POLLIN or POLLOUT after -EAGAIN */
+	char err[KTLS_ERRSTR_SIZE];	/* every layer says why here */
+
+	struct ktls_conn_hs hs;
+	struct ktls_conn_sess sess;
+	struct ktls_conn_tls tls;
+	struct ktls_conn_kernel kernel;
+	struct ktls_conn_data data;
+	struct ktls_conn_rekey rekey;
+	struct ktls_conn_ring ring;
 };
 
 /* cipher.c */
@@ -337,6 +387,13 @@ KTLS_MUST_CHECK int ktls_ctx_sessions_init(struct ktls_ctx *ctx);
 void ktls_ctx_sessions_destroy(struct ktls_ctx *ctx);
 KTLS_MUST_CHECK int ktls_ctx_ticket_hint(struct ktls_ctx *ctx);
 
+/* resume.c */
+KTLS_MUST_CHECK int ktls_resume_offer(struct ktls_conn *conn);
+void ktls_resume_forget(struct ktls_conn *conn);
+void ktls_resume_set_offer(struct ktls_conn *conn, struct ktls_session *sess);
+void ktls_resume_release(struct ktls_conn *conn);
+void ktls_resume_hook(struct ktls_ctx *ctx);
+
 /* ticket.c */
 struct ktls_tickets;
 void ktls_tickets_free(struct ktls_tickets *t);
@@ -374,10 +431,12 @@ KTLS_MUST_CHECK int ktls_ctx_use_identity_index(struct ktls_ctx *ctx,
 
 /* bridge.c */
 void ktls_tls_attach(struct ktls_conn *conn, struct WOLFSSL *ssl);
+struct WOLFSSL *ktls_tls_ssl(const struct ktls_conn *conn);
 bool ktls_tls_active(const struct ktls_conn *conn);
 void ktls_tls_drop(struct ktls_conn *conn);
 bool ktls_tls_peer_alert(struct ktls_conn *conn, int err);
 bool ktls_tls_would_block(struct ktls_conn *conn, int err);
+KTLS_MUST_CHECK int ktls_tls_handshake_error(struct ktls_conn *conn, int err);
 KTLS_MUST_CHECK ssize_t ktls_tls_read(struct ktls_conn *conn, void *buf,
 				      size_t len);
 KTLS_MUST_CHECK ssize_t ktls_tls_write(struct ktls_conn *conn,
@@ -405,8 +464,12 @@ KTLS_MUST_CHECK int ktls_key_update_received(struct ktls_conn *conn,
 					     const uint8_t *rec, size_t len);
 KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
 
-/* record.c, for ring.c */
+/* record.c, for ring.c and conn.c */
 KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
+uint8_t *ktls_rbuf(struct ktls_conn *conn);
+void ktls_rbuf_filled(struct ktls_conn *conn, size_t n);
+size_t ktls_rbuf_take(struct ktls_conn *conn, void *buf, size_t len);
+void ktls_data_release(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
 KTLS_MUST_CHECK int ktls_rx_errno(struct ktls_conn *conn, int err);
 struct msghdr;

@@ -50,9 +50,9 @@ static int fatal(struct ktls_conn *conn, uint8_t desc, int err)
 	int sk_err;
 
 	conn->fatal = err;
-	if (!conn->tx_offloaded || conn->sent_close || conn->alert_sent)
+	if (!conn->tx_offloaded || conn->sent_close || conn->data.alert_sent)
 		return err;
-	conn->alert_sent = true;
+	conn->data.alert_sent = true;
 	(void)getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &sk_err, &len);
 	(void)!ktls_send_alert(conn->fd, desc);
 	return err;
@@ -120,7 +120,7 @@ ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 	}
 	n = ktls_tls_write(conn, buf, len);
 	if (n == 0) {
-		conn->got_close = true;
+		conn->data.got_close = true;
 		return -EPIPE;
 	}
 	return n;
@@ -234,9 +234,50 @@ static int post_handshake(struct ktls_conn *conn, const uint8_t *rec,
 	return tickets ? ktls_post_handshake_feed(conn, rec, rec_len) : 0;
 }
 
+/* The read buffer of the data path, allocated on first use; NULL when
+ * there is no memory for it. */
+uint8_t *ktls_rbuf(struct ktls_conn *conn)
+{
+	if (!conn->data.rbuf)
+		conn->data.rbuf = malloc(KTLS_MAX_RECORD_BODY);
+	return conn->data.rbuf;
+}
+
+/* @n bytes of plaintext were read into the read buffer. */
+void ktls_rbuf_filled(struct ktls_conn *conn, size_t n)
+{
+	conn->data.rbuf_off = 0;
+	conn->data.rbuf_len = n;
+}
+
+/* Copy out up to @len bytes an earlier read left in the read buffer;
+ * returns how many (0: none). */
+size_t ktls_rbuf_take(struct ktls_conn *conn, void *buf, size_t len)
+{
+	size_t n = len < conn->data.rbuf_len ? len : conn->data.rbuf_len;
+
+	if (!n)
+		return 0;
+	memcpy(buf, conn->data.rbuf + conn->data.rbuf_off, n);
+	conn->data.rbuf_off += n;
+	conn->data.rbuf_len -= n;
+	return n;
+}
+
+/* Let go of the data path's state (ktls_conn_free()): the read buffer
+ * held plaintext, so it is wiped. */
+void ktls_data_release(struct ktls_conn *conn)
+{
+	if (conn->data.rbuf)
+		explicit_bzero(conn->data.rbuf, KTLS_MAX_RECORD_BODY);
+	free(conn->data.rbuf);
+	conn->data.rbuf = NULL;
+	conn->data.rbuf_off = conn->data.rbuf_len = 0;
+}
+
 /*
- * ktls_recv() with RX in the kernel.  Small buffers read through conn->rbuf
- * so that a whole record (and any control record) always fits.
+ * ktls_recv() with RX in the kernel.  Small buffers read through the read
+ * buffer so that a whole record (and any control record) always fits.
  */
 static ssize_t recv_kernel(struct ktls_conn *conn, void *buf, size_t len)
 {
@@ -247,24 +288,16 @@ static ssize_t recv_kernel(struct ktls_conn *conn, void *buf, size_t len)
 		bool more;
 		ssize_t n;
 
-		if (conn->rbuf_len) {
-			n = (ssize_t)(len < conn->rbuf_len ? len :
-				      conn->rbuf_len);
-			memcpy(buf, conn->rbuf + conn->rbuf_off, (size_t)n);
-			conn->rbuf_off += (size_t)n;
-			conn->rbuf_len -= (size_t)n;
+		n = (ssize_t)ktls_rbuf_take(conn, buf, len);
+		if (n)
 			return n;
-		}
 		if (len >= KTLS_MAX_PLAINTEXT) {
 			dst = buf;
 			room = len;
 		} else {
-			if (!conn->rbuf) {
-				conn->rbuf = malloc(KTLS_MAX_RECORD_BODY);
-				if (!conn->rbuf)
-					return -ENOMEM;
-			}
-			dst = conn->rbuf;
+			dst = ktls_rbuf(conn);
+			if (!dst)
+				return -ENOMEM;
 			room = KTLS_MAX_RECORD_BODY;
 		}
 		n = recv_record(conn->fd, dst, room, &type);
@@ -277,8 +310,7 @@ static ssize_t recv_kernel(struct ktls_conn *conn, void *buf, size_t len)
 			continue;
 		if (n <= 0 || dst == buf)
 			return n;
-		conn->rbuf_off = 0;
-		conn->rbuf_len = (size_t)n;
+		ktls_rbuf_filled(conn, (size_t)n);
 	}
 }
 
@@ -309,7 +341,7 @@ ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst, ssize_t n,
 		}
 		conn->alert = dst[1];
 		if (dst[1] == 0) {
-			conn->got_close = true;
+			conn->data.got_close = true;
 			return 0;
 		}
 		ktls_set_err(conn->err, "the peer sent an alert: %s (%d)",
@@ -334,7 +366,7 @@ ssize_t ktls_recv(struct ktls_conn *conn, void *buf, size_t len)
 
 	if (ret < 0)
 		return ret;
-	if (conn->got_close)
+	if (conn->data.got_close)
 		return 0;
 	if (len == 0)
 		return 0;
@@ -342,7 +374,7 @@ ssize_t ktls_recv(struct ktls_conn *conn, void *buf, size_t len)
 		return recv_kernel(conn, buf, len);
 	n = ktls_tls_read(conn, buf, len);
 	if (n == 0)
-		conn->got_close = true;
+		conn->data.got_close = true;
 	return n;
 }
 
@@ -391,7 +423,7 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 		n = ktls_tls_write(conn, buf, (size_t)n);
 		if (n <= 0) {
 			if (n == 0) {
-				conn->got_close = true;
+				conn->data.got_close = true;
 				n = -EPIPE;
 			}
 			ret = (int)n;
@@ -426,7 +458,7 @@ int ktls_close(struct ktls_conn *conn)
 		if (ret < 0)
 			return ret;
 		if (ret == 1)
-			conn->got_close = true;
+			conn->data.got_close = true;
 	}
 	conn->sent_close = true;
 	conn->state = KTLS_ST_CLOSED;

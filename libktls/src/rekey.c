@@ -7,10 +7,11 @@
  * some (after a KeyUpdate arrives, RX pauses with EKEYEXPIRED until they
  * come); older kernels refuse with EBUSY.  wolfSSL derives the new keys:
  * a received KeyUpdate is fed to it (post.c), an own one is made through
- * the bridge (ktls_tls_update_keys()).  What wolfSSL sends is sealed with keys only the
- * kernel has now, so it is swallowed and the KeyUpdate message, whose
- * bytes are fixed, goes out through the kernel under the old key; then
- * the new key is installed (install.c).
+ * the bridge (ktls_tls_update_keys()).  What wolfSSL sends is sealed with
+ * keys only the kernel has now, so the bridge swallows it, and the
+ * KeyUpdate message, whose bytes are fixed, goes out through the kernel
+ * under the old key (sock.c ktls_send_ctrl()); then the new key is
+ * installed (install.c).
  *
  * AEAD keys wear out: AES-GCM may protect 2^24.5 records (RFC 8446
  * section 5.5), AES-CCM 2^23.5.  Before every send libktls reads how many
@@ -69,7 +70,7 @@ static int rekey_tx(struct ktls_conn *conn, const uint8_t *ku, size_t len)
 			     ktls_strerror(ret));
 		return fail(conn, -EKEYEXPIRED);
 	}
-	conn->key_updates++;
+	conn->rekey.key_updates++;
 	return 0;
 }
 
@@ -106,7 +107,7 @@ int ktls_key_update_received(struct ktls_conn *conn, const uint8_t *rec,
 			     "keys: %s", ktls_strerror(ret));
 		return fail(conn, -EKEYEXPIRED);
 	}
-	conn->key_updates++;
+	conn->rekey.key_updates++;
 	/* update_requested: wolfSSL answered with its own KeyUpdate (not
 	 * sent after our close_notify: nothing may follow that). */
 	if (ktls_tls_captured(conn) && conn->tx_offloaded && !conn->sent_close)
@@ -140,7 +141,7 @@ static int renew_tx(struct ktls_conn *conn, bool ask_peer)
 		ret = ktls_tls_update_keys(conn, false);
 		if (ret < 0)
 			return ret;
-		conn->key_updates++;
+		conn->rekey.key_updates++;
 		return 0;
 	}
 	if (!ktls_kernel_can_rekey()) {
@@ -166,6 +167,11 @@ int ktls_conn_key_update(struct ktls_conn *conn)
 		return -EINVAL;
 	}
 	return renew_tx(conn, true);
+}
+
+unsigned int ktls_conn_key_updates(const struct ktls_conn *conn)
+{
+	return conn ? conn->rekey.key_updates : 0;
 }
 
 /* Records protected so far by the current TX key. */

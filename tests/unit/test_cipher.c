@@ -388,7 +388,8 @@ static void test_cipher_by_name_finds_names_and_aliases(void **state)
 		{ "AES128-CCM", KTLS_CIPHER_AES_128_CCM },
 		{ "ECDHE-ECDSA-AES128-CCM", KTLS_CIPHER_AES_128_CCM },
 		{ "chacha20", KTLS_CIPHER_CHACHA20_POLY1305 },
-		{ "ECDHE-RSA-CHACHA20-POLY1305", KTLS_CIPHER_CHACHA20_POLY1305 },
+		{ "ECDHE-RSA-CHACHA20-POLY1305",
+		  KTLS_CIPHER_CHACHA20_POLY1305 },
 	};
 	static const char *const unknown[] = {
 		"", "AES", "AES-128", "AES-192-GCM", "ECDHE-RSA-AES128-CCM",
