@@ -153,7 +153,7 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 			break;
 		case KTLS_A_VERIFY_RESULT:
 			ret = ktls_proto_u8(&a, &u8);
-			conn->hs.verify_result = u8;
+			conn->verify.result = u8;
 			break;
 		case KTLS_A_ALERT:
 			ret = ktls_proto_u16(&a, &u16);

@@ -277,16 +277,21 @@ struct ktls_conn_sess {
 };
 
 /*
- * conn.c: the outcome of the handshake, and the verdict on the peer.  In
- * daemon mode daemon.c fills the outcome from handshaked's reply instead.
+ * conn.c: the outcome of the handshake.  In daemon mode daemon.c fills it
+ * from handshaked's reply instead.
  */
 struct ktls_conn_hs {
 	bool resumed;
 	char alpn[256];
 	unsigned int n_peer_certs;
 	struct ktls_der *peer_certs;
-	enum ktls_verify_result verify_result;
-	bool verify_decided;		/* the leaf's verdict was given */
+};
+
+/* verify.c: the verdict on the peer's certificate (daemon.c: from
+ * handshaked's reply). */
+struct ktls_conn_verify {
+	enum ktls_verify_result result;
+	bool decided;			/* the leaf's verdict was given */
 };
 
 struct ktls_conn {
@@ -318,6 +323,7 @@ struct ktls_conn {
 	char err[KTLS_ERRSTR_SIZE];	/* every layer says why here */
 
 	struct ktls_conn_hs hs;
+	struct ktls_conn_verify verify;
 	struct ktls_conn_sess sess;
 	struct ktls_conn_tls tls;
 	struct ktls_conn_kernel kernel;
@@ -361,6 +367,11 @@ void ktls_set_err(char *err, const char *fmt, ...)
 
 /* cert.c */
 bool ktls_cert_has_ip(const uint8_t *der, size_t len, const char *ip);
+
+/* verify.c */
+bool ktls_is_ip_address(const char *name);
+void ktls_verify_setup(struct ktls_conn *conn, struct WOLFSSL *ssl);
+bool ktls_verify_rejected(struct ktls_conn *conn, int err);
 
 /* session.c */
 /* The longest session wolfSSL's i2d writes that import takes. */
