@@ -157,7 +157,7 @@ OPENSSL_LIBS := $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 # $ORIGIN rpath, so build/bin runs in place (and inside the VM).
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
-.PHONY: all lib tools kmod kmod-clean install clean test check demo \
+.PHONY: all lib tools kmod kmod-clean install clean test check demo callgraph \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
 	bench-handshake bench bench-quick bench-native bench-handshake-native \
 	bench-record-native bench-native-compare check-fresh fuzz fuzz-build \
@@ -434,6 +434,14 @@ lint:
 		-Itools -Iserve \
 		libktls/src proto tools serve handshaked bench tests/unit \
 		tests/helpers.c tests/fdpass.c tests/conform fuzz
+	@$(MAKE) --no-print-directory callgraph
+
+# The calls between libktls/src files, read from the objects with nm: the
+# files by level, and a failure on any cycle (doc/architecture.md, 3).
+callgraph: $(LIB_OBJS)
+	@tests/callgraph $(B)/obj/static/libktls/src > $(B)/callgraph.txt || \
+		{ cat $(B)/callgraph.txt; exit 1; }
+	@echo "callgraph: no cycles between libktls/src files ($(B)/callgraph.txt)"
 
 # --- fuzzing ----------------------------------------------------------------
 

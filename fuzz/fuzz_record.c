@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_record.c - the record-header path of ktls_io_recv() (libktls/src/
- * record.c: wolfSSL's recv callback and check_header()): the input is
+ * fuzz_record.c - the record-header path of wolfSSL's recv callback
+ * (libktls/src/bridge.c: io_recv() and check_header()): the input is
  * what a TLS client sends a server.
  *
  * A server connection (record layer in software) reads from one end of a

@@ -22,7 +22,7 @@
 #include "ktls_int.h"
 
 #define KTLS_NR_VERSIONS 2
-#define KTLS_NR_CIPHERS 4
+#define KTLS_NR_CIPHERS KTLS_CIPHER_MAX
 #define KTLS_NR_DIRS 2
 #define KTLS_NR_IO_URING_OPS 256
 
@@ -47,13 +47,6 @@ static const uint16_t ktls_probe_versions[KTLS_NR_VERSIONS] = {
 	KTLS_TLS_1_3,
 };
 
-static const enum ktls_cipher ktls_probe_ciphers[KTLS_NR_CIPHERS] = {
-	KTLS_CIPHER_AES_128_GCM,
-	KTLS_CIPHER_AES_256_GCM,
-	KTLS_CIPHER_AES_128_CCM,
-	KTLS_CIPHER_CHACHA20_POLY1305,
-};
-
 /* Not secret: the probe's keys only ever protect a fixed string. */
 static const uint8_t ktls_probe_nonce[KTLS_NONCE_SIZE] = {
 	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
@@ -72,20 +65,10 @@ static int version_index(uint16_t version)
 	}
 }
 
+/* The table's ciphers run 1..KTLS_CIPHER_MAX. */
 static int cipher_index(enum ktls_cipher cipher)
 {
-	switch (cipher) {
-	case KTLS_CIPHER_AES_128_GCM:
-		return 0;
-	case KTLS_CIPHER_AES_256_GCM:
-		return 1;
-	case KTLS_CIPHER_AES_128_CCM:
-		return 2;
-	case KTLS_CIPHER_CHACHA20_POLY1305:
-		return 3;
-	default:
-		return -1;
-	}
+	return ktls_cipher_desc(cipher) ? (int)cipher - 1 : -1;
 }
 
 static int dir_index(enum ktls_dir dir)
@@ -398,7 +381,7 @@ int ktls_caps_probe(struct ktls_caps **capsp)
 				continue;
 			}
 			probe_cipher(ktls_probe_versions[v],
-				     ktls_probe_ciphers[c], res);
+				     (enum ktls_cipher)(c + 1), res);
 		}
 	}
 	if (caps->ulp == 0) {

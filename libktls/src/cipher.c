@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * cipher.c - the table of ciphers the kernel offloads, and the one place
- * that knows how a struct tls12_crypto_info_* is laid out.
+ * cipher.c - the table of ciphers the kernel offloads (every fact about a
+ * cipher, in one row), and the one place that knows how a struct
+ * tls12_crypto_info_* is laid out.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
+
+#include "ktls_wolf.h"
+#include <wolfssl/ssl.h>
 
 #include "ktls_int.h"
 
@@ -44,26 +49,20 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_aes_ccm_128,
 KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 		   TLS_CIPHER_CHACHA20_POLY1305);
 
-#define KTLS_CIPHER(enumval, str, type, PFX, s13, s12_ecdsa, s12_rsa, lim) \
-	[enumval] = {							\
-		.cipher = enumval,					\
-		.name = str,						\
-		.cipher_type = PFX,					\
-		.key_size = PFX##_KEY_SIZE,				\
-		.iv_size = PFX##_IV_SIZE,				\
-		.salt_size = PFX##_SALT_SIZE,				\
-		.rec_seq_size = PFX##_REC_SEQ_SIZE,			\
-		.tag_size = PFX##_TAG_SIZE,				\
-		.key_offset = offsetof(type, key),			\
-		.iv_offset = offsetof(type, iv),			\
-		.salt_offset = offsetof(type, salt),			\
-		.rec_seq_offset = offsetof(type, rec_seq),		\
-		.crypto_info_size = sizeof(type),			\
-		.tls13_suite = s13,					\
-		.tls12_ecdhe_ecdsa_suite = s12_ecdsa,			\
-		.tls12_ecdhe_rsa_suite = s12_rsa,			\
-		.record_limit = lim,					\
-	}
+/* The kernel's numbers for a cipher: its <linux/tls.h> macros and the
+ * layout of its struct. */
+#define KTLS_KERNEL(type, PFX)						\
+	.cipher_type = PFX,						\
+	.key_size = PFX##_KEY_SIZE,					\
+	.iv_size = PFX##_IV_SIZE,					\
+	.salt_size = PFX##_SALT_SIZE,					\
+	.rec_seq_size = PFX##_REC_SEQ_SIZE,				\
+	.tag_size = PFX##_TAG_SIZE,					\
+	.key_offset = offsetof(type, key),				\
+	.iv_offset = offsetof(type, iv),				\
+	.salt_offset = offsetof(type, salt),				\
+	.rec_seq_offset = offsetof(type, rec_seq),			\
+	.crypto_info_size = sizeof(type)
 
 /*
  * Records one key may protect.  AES-GCM: 2^24.5 full-size records (RFC
@@ -78,24 +77,77 @@ KTLS_ASSERT_LAYOUT(struct tls12_crypto_info_chacha20_poly1305,
 /*
  * Indexed by enum ktls_cipher.  TLS 1.2 suites: RFC 5289 (GCM), RFC 7251
  * (CCM, ECDSA only) and RFC 7905 (ChaCha20-Poly1305); TLS 1.3: RFC 8446.
+ * The default order puts the strongest first and CCM (slow in software)
+ * last.
  */
-static const struct ktls_cipher_desc ktls_ciphers[] = {
-	KTLS_CIPHER(KTLS_CIPHER_AES_128_GCM, "AES-128-GCM",
-		    struct tls12_crypto_info_aes_gcm_128,
-		    TLS_CIPHER_AES_GCM_128, 0x1301, 0xc02b, 0xc02f,
-		    KTLS_LIMIT_GCM),
-	KTLS_CIPHER(KTLS_CIPHER_AES_256_GCM, "AES-256-GCM",
-		    struct tls12_crypto_info_aes_gcm_256,
-		    TLS_CIPHER_AES_GCM_256, 0x1302, 0xc02c, 0xc030,
-		    KTLS_LIMIT_GCM),
-	KTLS_CIPHER(KTLS_CIPHER_AES_128_CCM, "AES-128-CCM",
-		    struct tls12_crypto_info_aes_ccm_128,
-		    TLS_CIPHER_AES_CCM_128, 0x1304, 0xc0ac, 0,
-		    KTLS_LIMIT_CCM),
-	KTLS_CIPHER(KTLS_CIPHER_CHACHA20_POLY1305, "CHACHA20-POLY1305",
-		    struct tls12_crypto_info_chacha20_poly1305,
-		    TLS_CIPHER_CHACHA20_POLY1305, 0x1303, 0xcca9, 0xcca8,
-		    KTLS_LIMIT_CHACHA),
+static const struct ktls_cipher_desc ktls_ciphers[KTLS_CIPHER_MAX + 1] = {
+	[KTLS_CIPHER_AES_128_GCM] = {
+		.cipher = KTLS_CIPHER_AES_128_GCM,
+		.name = "AES-128-GCM",
+		.aliases = { "AES128-GCM", "TLS_AES_128_GCM_SHA256",
+			     "ECDHE-ECDSA-AES128-GCM-SHA256",
+			     "ECDHE-RSA-AES128-GCM-SHA256" },
+		.default_rank = 2,
+		.tls13_suite = 0x1301,
+		.tls12_ecdhe_ecdsa_suite = 0xc02b,
+		.tls12_ecdhe_rsa_suite = 0xc02f,
+		.tls12_explicit_nonce = true,
+		.wolfssl_bulk = wolfssl_aes_gcm,
+		.aead = KTLS_AEAD_AES_GCM,
+		.record_limit = KTLS_LIMIT_GCM,
+		KTLS_KERNEL(struct tls12_crypto_info_aes_gcm_128,
+			    TLS_CIPHER_AES_GCM_128),
+	},
+	[KTLS_CIPHER_AES_256_GCM] = {
+		.cipher = KTLS_CIPHER_AES_256_GCM,
+		.name = "AES-256-GCM",
+		.aliases = { "AES256-GCM", "TLS_AES_256_GCM_SHA384",
+			     "ECDHE-ECDSA-AES256-GCM-SHA384",
+			     "ECDHE-RSA-AES256-GCM-SHA384" },
+		.default_rank = 1,
+		.tls13_suite = 0x1302,
+		.tls12_ecdhe_ecdsa_suite = 0xc02c,
+		.tls12_ecdhe_rsa_suite = 0xc030,
+		.tls12_explicit_nonce = true,
+		.wolfssl_bulk = wolfssl_aes_gcm,
+		.aead = KTLS_AEAD_AES_GCM,
+		.record_limit = KTLS_LIMIT_GCM,
+		KTLS_KERNEL(struct tls12_crypto_info_aes_gcm_256,
+			    TLS_CIPHER_AES_GCM_256),
+	},
+	[KTLS_CIPHER_AES_128_CCM] = {
+		.cipher = KTLS_CIPHER_AES_128_CCM,
+		.name = "AES-128-CCM",
+		.aliases = { "AES128-CCM", "TLS_AES_128_CCM_SHA256",
+			     "ECDHE-ECDSA-AES128-CCM" },
+		.default_rank = 4,
+		.tls13_suite = 0x1304,
+		.tls12_ecdhe_ecdsa_suite = 0xc0ac,
+		.tls12_ecdhe_rsa_suite = 0,
+		.tls12_explicit_nonce = true,
+		.wolfssl_bulk = wolfssl_aes_ccm,
+		.aead = KTLS_AEAD_AES_CCM,
+		.record_limit = KTLS_LIMIT_CCM,
+		KTLS_KERNEL(struct tls12_crypto_info_aes_ccm_128,
+			    TLS_CIPHER_AES_CCM_128),
+	},
+	[KTLS_CIPHER_CHACHA20_POLY1305] = {
+		.cipher = KTLS_CIPHER_CHACHA20_POLY1305,
+		.name = "CHACHA20-POLY1305",
+		.aliases = { "CHACHA20", "TLS_CHACHA20_POLY1305_SHA256",
+			     "ECDHE-ECDSA-CHACHA20-POLY1305",
+			     "ECDHE-RSA-CHACHA20-POLY1305" },
+		.default_rank = 3,
+		.tls13_suite = 0x1303,
+		.tls12_ecdhe_ecdsa_suite = 0xcca9,
+		.tls12_ecdhe_rsa_suite = 0xcca8,
+		.tls12_explicit_nonce = false,
+		.wolfssl_bulk = wolfssl_chacha,
+		.aead = KTLS_AEAD_CHACHA20_POLY1305,
+		.record_limit = KTLS_LIMIT_CHACHA,
+		KTLS_KERNEL(struct tls12_crypto_info_chacha20_poly1305,
+			    TLS_CIPHER_CHACHA20_POLY1305),
+	},
 };
 
 const struct ktls_cipher_desc *ktls_cipher_desc(enum ktls_cipher cipher)
@@ -107,6 +159,43 @@ const struct ktls_cipher_desc *ktls_cipher_desc(enum ktls_cipher cipher)
 	if (!ktls_ciphers[i].name)
 		return NULL;
 	return &ktls_ciphers[i];
+}
+
+/* The cipher named @name or one of its aliases, case-insensitively. */
+const struct ktls_cipher_desc *ktls_cipher_by_name(const char *name)
+{
+	const struct ktls_cipher_desc *d;
+	enum ktls_cipher c;
+	size_t i;
+
+	for (c = 1; c <= KTLS_CIPHER_MAX; c++) {
+		d = ktls_cipher_desc(c);
+		if (!d)
+			continue;
+		if (!strcasecmp(name, d->name))
+			return d;
+		for (i = 0; i < KTLS_CIPHER_ALIASES && d->aliases[i]; i++)
+			if (!strcasecmp(name, d->aliases[i]))
+				return d;
+	}
+	return NULL;
+}
+
+/*
+ * The cipher wolfSSL negotiated, from wolfSSL_GetBulkCipher() and
+ * wolfSSL_GetKeySize() (bytes), or NULL for one outside the table.
+ */
+const struct ktls_cipher_desc *ktls_cipher_by_wolfssl(int bulk, int key_size)
+{
+	const struct ktls_cipher_desc *d;
+	enum ktls_cipher c;
+
+	for (c = 1; c <= KTLS_CIPHER_MAX; c++) {
+		d = ktls_cipher_desc(c);
+		if (d && d->wolfssl_bulk == bulk && d->key_size == key_size)
+			return d;
+	}
+	return NULL;
 }
 
 const char *ktls_cipher_name(enum ktls_cipher cipher)

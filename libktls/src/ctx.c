@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * ctx.c - contexts: policy defaults, trust store, CRLs, identities.
+ * ctx.c - contexts: policy defaults, trust store, CRLs, identities, and
+ * wolfSSL's callbacks that pick an identity (SNI, client_auth).
  *
  * One WOLFSSL_CTX serves both roles (wolfSSL is built with
  * WOLFSSL_EITHER_SIDE); each connection picks its side.  The first identity
@@ -26,18 +27,53 @@
 /* Certificate and key files larger than this are not what we think. */
 #define KTLS_MAX_FILE (1024 * 1024)
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static int init_ret;
-
-static void do_init(void)
+/*
+ * Server: pick the identity the client's SNI names.  @arg is the context,
+ * set with the callback.  A failure to switch keeps the default identity:
+ * the client then decides whether that certificate will do.
+ */
+static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 {
-	init_ret = wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -EIO;
+	struct ktls_ctx *ctx = arg;
+	int ret;
+
+	(void)alert;
+	if (!ctx)
+		return 0;
+	ret = ktls_ctx_use_identity(ctx, ssl,
+			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME));
+	(void)ret;
+	return 0;
 }
 
-int ktls_init(void)
+/*
+ * Client: the server asked for a certificate; let the application pick
+ * the identity with its client_auth callback (the connection's, from
+ * ktls_conn_set_callbacks()).  wolfSSL's convention: 1 is success, 0 a
+ * failure.
+ */
+static int cert_setup_cb(WOLFSSL *ssl, void *arg)
 {
-	(void)pthread_once(&init_once, do_init);
-	return init_ret;
+	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
+	int idx;
+
+	(void)arg;
+	if (!conn || conn->role != KTLS_ROLE_CLIENT || !conn->cbs.client_auth)
+		return 1;
+	idx = conn->cbs.client_auth(conn, conn->cb_arg);
+	if (idx < 0) {
+		ktls_set_err(conn->err, "the client_auth callback declined "
+			     "(%s)", ktls_strerror(idx));
+		conn->cb_err = idx;
+		return 0;
+	}
+	if (ktls_ctx_use_identity_index(conn->ctx, ssl, (unsigned int)idx) <
+	    0) {
+		ktls_set_err(conn->err, "the client_auth callback chose "
+			     "identity %d, which cannot be used", idx);
+		return 0;
+	}
+	return 1;
 }
 
 void ktls_thread_cleanup(void)
@@ -77,10 +113,13 @@ struct ktls_ctx *ktls_ctx_new(void)
 	wolfSSL_CTX_clear_mode(ctx->wctx, SSL_MODE_AUTO_RETRY);
 	/* Servers pick their identity by SNI (set here, once: a context is
 	 * shared by threads once configured). */
-	wolfSSL_CTX_set_servername_callback(ctx->wctx, ktls_sni_cb);
+	wolfSSL_CTX_set_servername_callback(ctx->wctx, sni_cb);
+	if (wolfSSL_CTX_set_servername_arg(ctx->wctx, ctx) != WOLFSSL_SUCCESS)
+		goto err;
 	ctx->caches_ready = true;
 	if (ktls_ctx_sessions_init(ctx) < 0)
 		goto err;
+	ktls_resume_hook(ctx);
 	return ctx;
 err:
 	ktls_ctx_free(ctx);
@@ -470,7 +509,7 @@ int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 		 * wolfSSL 5.5.4 fails a TLS 1.3 CertificateRequest instead of
 		 * answering with an empty Certificate. */
 		if (ret == 0)
-			wolfSSL_CTX_set_cert_cb(ctx->wctx, ktls_cert_setup_cb,
+			wolfSSL_CTX_set_cert_cb(ctx->wctx, cert_setup_cb,
 						NULL);
 	} else {
 		/* Check the pair on a throw-away connection. */

@@ -92,17 +92,17 @@ static int add_peer_cert(struct ktls_conn *conn, const struct hsd_proto_der *c)
 {
 	struct ktls_der *certs;
 
-	certs = realloc(conn->peer_certs,
-			(conn->n_peer_certs + 1) * sizeof(*certs));
+	certs = realloc(conn->hs.peer_certs,
+			(conn->hs.n_peer_certs + 1) * sizeof(*certs));
 	if (!certs)
 		return -ENOMEM;
-	conn->peer_certs = certs;
-	certs[conn->n_peer_certs].der = malloc(c->len);
-	if (!certs[conn->n_peer_certs].der)
+	conn->hs.peer_certs = certs;
+	certs[conn->hs.n_peer_certs].der = malloc(c->len ? c->len : 1);
+	if (!certs[conn->hs.n_peer_certs].der)
 		return -ENOMEM;
-	memcpy(certs[conn->n_peer_certs].der, c->der, c->len);
-	certs[conn->n_peer_certs].len = c->len;
-	conn->n_peer_certs++;
+	memcpy(certs[conn->hs.n_peer_certs].der, c->der, c->len);
+	certs[conn->hs.n_peer_certs].len = c->len;
+	conn->hs.n_peer_certs++;
 	return 0;
 }
 
@@ -120,7 +120,7 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 		return -EBADMSG;
 	}
 	snprintf(conn->err, sizeof(conn->err), "%s", r.r.errstr);
-	conn->verify_result = r.verify_result;
+	conn->verify.result = r.verify_result;
 	conn->alert = r.alert;
 	if (r.r.status != 0)
 		return r.r.status;
@@ -131,8 +131,8 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 	}
 	conn->version = r.version;
 	conn->cipher = r.cipher;
-	snprintf(conn->alpn, sizeof(conn->alpn), "%s", r.alpn);
-	conn->resumed = r.resumed;
+	snprintf(conn->hs.alpn, sizeof(conn->hs.alpn), "%s", r.alpn);
+	conn->hs.resumed = r.resumed;
 	conn->tx_offloaded = r.tx_offloaded;
 	conn->rx_offloaded = r.rx_offloaded;
 	for (i = 0; i < r.n_certs; i++) {

@@ -46,14 +46,43 @@ union ktls_crypto_info {
 	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
 };
 
+/* enum ktls_cipher values run 1..KTLS_CIPHER_MAX. */
+#define KTLS_CIPHER_MAX 4
+/* The most names a cipher answers to beside its own. */
+#define KTLS_CIPHER_ALIASES 4
+
+/* The AEAD constructions of the table, for post.c's re-sealing. */
+enum ktls_aead {
+	KTLS_AEAD_AES_GCM = 1,
+	KTLS_AEAD_AES_CCM,
+	KTLS_AEAD_CHACHA20_POLY1305,
+};
+
 /*
- * What libktls knows about one cipher: its names, the kernel's numbers for
- * it and where each field sits in its struct tls12_crypto_info_*.
+ * Everything libktls knows about one cipher, in one row of cipher.c's
+ * table: its names, its TLS suites, wolfSSL's name for it, the AEAD that
+ * re-seals a record with it, the kernel's numbers for it and where each
+ * field sits in its struct tls12_crypto_info_*.  No other file names a
+ * cipher: they look it up here (ktls_cipher_desc(), ktls_cipher_by_name(),
+ * ktls_cipher_by_wolfssl()) or walk 1..KTLS_CIPHER_MAX.
  */
 struct ktls_cipher_desc {
 	enum ktls_cipher cipher;
 	const char *name;		/* "AES-128-GCM" */
-	uint16_t cipher_type;		/* TLS_CIPHER_* of <linux/tls.h> */
+	/* Other names it is asked for by (OpenSSL, IANA), NULL-padded. */
+	const char *aliases[KTLS_CIPHER_ALIASES];
+	uint8_t default_rank;		/* 1: preferred first by default */
+	uint16_t tls13_suite;		/* TLS_AES_128_GCM_SHA256 = 0x1301 */
+	uint16_t tls12_ecdhe_ecdsa_suite; /* 0 when there is none */
+	uint16_t tls12_ecdhe_rsa_suite;	/* 0 when there is none */
+	/* TLS 1.2 sends a per-record explicit nonce (RFC 5288, 6655): the
+	 * nonce is salt (implicit IV) then iv (explicit), not IV ^ seq. */
+	bool tls12_explicit_nonce;
+	uint8_t wolfssl_bulk;		/* enum BulkCipherAlgorithm */
+	uint8_t aead;			/* enum ktls_aead */
+	uint64_t record_limit;		/* records one key may protect */
+	/* The kernel's view (<linux/tls.h>). */
+	uint16_t cipher_type;		/* TLS_CIPHER_* */
 	uint8_t key_size;
 	uint8_t iv_size;		/* the part of the nonce in iv[] */
 	uint8_t salt_size;		/* the part of the nonce in salt[] */
@@ -64,14 +93,8 @@ struct ktls_cipher_desc {
 	uint8_t salt_offset;
 	uint8_t rec_seq_offset;
 	uint16_t crypto_info_size;	/* sizeof the tls12_crypto_info_* */
-	uint16_t tls13_suite;		/* TLS_AES_128_GCM_SHA256 = 0x1301 */
-	uint16_t tls12_ecdhe_ecdsa_suite; /* 0 when there is none */
-	uint16_t tls12_ecdhe_rsa_suite;	/* 0 when there is none */
-	uint64_t record_limit;		/* records one key may protect */
 };
 
-/* enum ktls_cipher values run 1..KTLS_CIPHER_MAX. */
-#define KTLS_CIPHER_MAX 4
 /* The largest TLS plaintext record (RFC 8446 section 5.1). */
 #define KTLS_MAX_PLAINTEXT 16384
 /* Header of a TLS record: type, legacy version, length. */
@@ -183,38 +206,21 @@ struct ktls_der {
 	size_t len;
 };
 
-struct ktls_conn {
-	struct ktls_ctx *ctx;
-	struct WOLFSSL *ssl;
-	int fd;
-	enum ktls_role role;
-	enum ktls_conn_state state;
-	struct ktls_opts opts;
-	char *peer_name;
-	char *peer_id;
-	char *cache_key;		/* client: where its session is cached */
-	struct ktls_session *session;	/* the latest resumable state */
-	struct ktls_session *offer;	/* client: to resume */
-	struct ktls_callbacks cbs;
-	void *cb_arg;
-	bool verify_decided;		/* the leaf's verdict was given */
-	short events;			/* POLLIN or POLLOUT after -EAGAIN */
+/*
+ * A connection, in parts.  The header fields are the connection itself:
+ * fixed at ktls_conn_new(), set by the application before the handshake,
+ * or the state every layer reads, each with the files that write it.
+ * Each part after them belongs to one file, which alone writes it (and
+ * which other files call to reach it); a part that has two writers says
+ * why.
+ */
+
+/* bridge.c: wolfSSL's state, and what its I/O callbacks keep. */
+struct ktls_conn_tls {
+	struct WOLFSSL *ssl;		/* NULL once dropped */
 	int io_err;			/* -errno of the last failed I/O call */
 	bool io_eof;			/* the TCP stream ended */
-
-	/* A record for wolfSSL that libktls built (a post-handshake message
-	 * the kernel decrypted, sealed again); the recv callback serves it
-	 * and nothing else while feeding is set. */
-	bool feeding;
-	bool capturing;			/* swallow what wolfSSL sends */
-	size_t captured;		/* bytes swallowed */
-	unsigned int key_updates;	/* keys renewed, either direction */
-	int fatal;			/* -errno that ended the connection */
-	int ulp_err;			/* TCP_ULP "tls": 0 or -errno */
-	int cb_err;			/* -errno a callback refused with */
-	uint8_t *feed;
-	size_t feed_len;
-	size_t feed_off;
+	bool sent_any;			/* wolfSSL sent a byte on the socket */
 
 	/* What the recv callback has read of the current record, and
 	 * handed to wolfSSL of its header. */
@@ -224,38 +230,114 @@ struct ktls_conn {
 	size_t rec_body_left;
 	bool rec_seen;			/* a record header came in */
 	bool rec_ccs_seen;		/* the peer's ChangeCipherSpec came */
+
+	/* A record for wolfSSL that libktls built (a post-handshake message
+	 * the kernel decrypted, sealed again by post.c); the recv callback
+	 * serves it and nothing else while feeding is set.  It stays its
+	 * builder's: feed is NULL outside ktls_tls_feed(). */
+	bool feeding;
+	const uint8_t *feed;
+	size_t feed_len;
+	size_t feed_off;
+	bool capturing;			/* swallow what wolfSSL sends */
+	size_t captured;		/* bytes swallowed */
+};
+
+/* install.c: the kernel hand-off. */
+struct ktls_conn_kernel {
+	int ulp_err;			/* TCP_ULP "tls": 0 or -errno */
+	char offload[128];		/* why a direction is in software */
+};
+
+/* record.c: the data path. */
+struct ktls_conn_data {
+	bool got_close;			/* the peer's close_notify came */
 	bool alert_sent;		/* we sent a fatal alert */
-	bool sent_any;			/* wolfSSL sent a byte on the socket */
-
-	/* Negotiated. */
-	uint16_t version;
-	enum ktls_cipher cipher;
-	bool resumed;
-	char alpn[256];
-	bool tx_offloaded;
-	bool rx_offloaded;
-	bool sent_close;
-	bool got_close;
-	unsigned int n_peer_certs;
-	struct ktls_der *peer_certs;
-
-	/* Verification and alerts. */
-	enum ktls_verify_result verify_result;
-	int alert;			/* last alert received, or -1 */
-
-	/* Plaintext read from the kernel but not yet returned (ktls_recv()
-	 * with a small buffer), and a handshake message being collected. */
+	/* Plaintext read from the kernel but not yet returned (a read with
+	 * a small buffer, here or in ring.c: ktls_rbuf_*()). */
 	uint8_t *rbuf;
 	size_t rbuf_off;
 	size_t rbuf_len;
-	bool ring_tx, ring_rx;		/* an operation in a ktls_ring */
+};
 
-	char offload[128];		/* why a direction is in software */
-	char err[KTLS_ERRSTR_SIZE];
+/* rekey.c */
+struct ktls_conn_rekey {
+	unsigned int key_updates;	/* keys renewed, either direction */
+};
+
+/* ring.c */
+struct ktls_conn_ring {
+	bool tx, rx;			/* an operation in a ktls_ring */
+};
+
+/* session.c: a connection's sessions. */
+struct ktls_conn_sess {
+	char *cache_key;		/* client: its session's cache key */
+	struct ktls_session *session;	/* the latest resumable state */
+	struct ktls_session *offer;	/* client: to resume */
+};
+
+/*
+ * conn.c: the outcome of the handshake.  In daemon mode daemon.c fills it
+ * from handshaked's reply instead.
+ */
+struct ktls_conn_hs {
+	bool resumed;
+	char alpn[256];
+	unsigned int n_peer_certs;
+	struct ktls_der *peer_certs;
+};
+
+/* verify.c: the verdict on the peer's certificate (daemon.c: from
+ * handshaked's reply). */
+struct ktls_conn_verify {
+	enum ktls_verify_result result;
+	bool decided;			/* the leaf's verdict was given */
+};
+
+struct ktls_conn {
+	/* Fixed by ktls_conn_new(). */
+	struct ktls_ctx *ctx;
+	int fd;
+	enum ktls_role role;
+
+	/* Set before the handshake (conn.c), read by every layer after. */
+	struct ktls_opts opts;
+	char *peer_name;
+	char *peer_id;
+	struct ktls_callbacks cbs;	/* called by conn.c, and by ctx.c */
+	void *cb_arg;			/* (client_auth) */
+	int cb_err;			/* -errno a callback refused with */
+
+	/* The connection's life, read by every layer. */
+	enum ktls_conn_state state;	/* conn.c; record.c closes */
+	int fatal;			/* -errno that ended it: record.c,
+					 * rekey.c */
+	uint16_t version;		/* negotiated: conn.c or daemon.c */
+	enum ktls_cipher cipher;
+	bool tx_offloaded;		/* install.c, or daemon.c */
+	bool rx_offloaded;
+	bool sent_close;		/* our close_notify went: record.c */
+	int alert;			/* last alert received, or -1: bridge.c,
+					 * record.c, daemon.c */
+	short events;			/* POLLIN or POLLOUT after -EAGAIN */
+	char err[KTLS_ERRSTR_SIZE];	/* every layer says why here */
+
+	struct ktls_conn_hs hs;
+	struct ktls_conn_verify verify;
+	struct ktls_conn_sess sess;
+	struct ktls_conn_tls tls;
+	struct ktls_conn_kernel kernel;
+	struct ktls_conn_data data;
+	struct ktls_conn_rekey rekey;
+	struct ktls_conn_ring ring;
 };
 
 /* cipher.c */
 const struct ktls_cipher_desc *ktls_cipher_desc(enum ktls_cipher cipher);
+const struct ktls_cipher_desc *ktls_cipher_by_name(const char *name);
+const struct ktls_cipher_desc *ktls_cipher_by_wolfssl(int bulk,
+						      int key_size);
 KTLS_MUST_CHECK int ktls_crypto_info_fill(union ktls_crypto_info *ci,
 					  size_t *lenp, uint16_t version,
 					  enum ktls_cipher cipher,
@@ -284,13 +366,13 @@ void ktls_opts_default(struct ktls_opts *o);
 void ktls_set_err(char *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* conn.c */
-void ktls_conn_drop_ssl(struct ktls_conn *conn);
-int ktls_sni_cb(struct WOLFSSL *ssl, int *alert, void *arg);
-bool ktls_conn_peer_alert(struct ktls_conn *conn, int err);
-bool ktls_conn_would_block(struct ktls_conn *conn, int err);
-int ktls_cert_setup_cb(struct WOLFSSL *ssl, void *arg);
+/* cert.c */
 bool ktls_cert_has_ip(const uint8_t *der, size_t len, const char *ip);
+
+/* verify.c */
+bool ktls_is_ip_address(const char *name);
+void ktls_verify_setup(struct ktls_conn *conn, struct WOLFSSL *ssl);
+bool ktls_verify_rejected(struct ktls_conn *conn, int err);
 
 /* session.c */
 /* The longest session wolfSSL's i2d writes that import takes. */
@@ -316,6 +398,13 @@ uint64_t ktls_now(void);
 KTLS_MUST_CHECK int ktls_ctx_sessions_init(struct ktls_ctx *ctx);
 void ktls_ctx_sessions_destroy(struct ktls_ctx *ctx);
 KTLS_MUST_CHECK int ktls_ctx_ticket_hint(struct ktls_ctx *ctx);
+
+/* resume.c */
+KTLS_MUST_CHECK int ktls_resume_offer(struct ktls_conn *conn);
+void ktls_resume_forget(struct ktls_conn *conn);
+void ktls_resume_set_offer(struct ktls_conn *conn, struct ktls_session *sess);
+void ktls_resume_release(struct ktls_conn *conn);
+void ktls_resume_hook(struct ktls_ctx *ctx);
 
 /* ticket.c */
 struct ktls_tickets;
@@ -345,29 +434,60 @@ KTLS_MUST_CHECK int ktls_ctx_use_identity_index(struct ktls_ctx *ctx,
 						struct WOLFSSL *ssl,
 						unsigned int idx);
 
-/* record.c */
-int ktls_io_recv(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
-int ktls_io_send(struct WOLFSSL *ssl, char *buf, int sz, void *arg);
-KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
+/*
+ * The record layer, bottom to top (doc/architecture.md draws it):
+ * bridge.c (wolfSSL), install.c (keys to the kernel), post.c and rekey.c
+ * (post-handshake messages, new keys), record.c (the data path) with
+ * ring.c beside it.  Each calls only the ones below it.
+ */
+
+/* bridge.c */
+void ktls_tls_attach(struct ktls_conn *conn, struct WOLFSSL *ssl);
+struct WOLFSSL *ktls_tls_ssl(const struct ktls_conn *conn);
+bool ktls_tls_active(const struct ktls_conn *conn);
+void ktls_tls_drop(struct ktls_conn *conn);
+bool ktls_tls_peer_alert(struct ktls_conn *conn, int err);
+bool ktls_tls_would_block(struct ktls_conn *conn, int err);
+KTLS_MUST_CHECK int ktls_tls_handshake_error(struct ktls_conn *conn, int err);
+KTLS_MUST_CHECK ssize_t ktls_tls_read(struct ktls_conn *conn, void *buf,
+				      size_t len);
+KTLS_MUST_CHECK ssize_t ktls_tls_write(struct ktls_conn *conn,
+				       const void *buf, size_t len);
+KTLS_MUST_CHECK int ktls_tls_shutdown(struct ktls_conn *conn);
+int ktls_tls_pending(struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_tls_keys(struct ktls_conn *conn, bool own,
+				  const uint8_t **key, const uint8_t **iv,
+				  uint64_t *seq);
+uint64_t ktls_tls_tx_seq(struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_tls_feed(struct ktls_conn *conn, const uint8_t *rec,
+				  size_t len);
+size_t ktls_tls_captured(const struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_tls_update_keys(struct ktls_conn *conn,
+					 bool capture);
+
+/* install.c */
+KTLS_MUST_CHECK int ktls_kernel_attach(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_install(struct ktls_conn *conn, enum ktls_dir dir);
-KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
-				   size_t len);
-KTLS_MUST_CHECK int ktls_send_alert(int fd, uint8_t desc);
-void ktls_send_plain_alert(int fd, uint8_t desc);
+KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
 
 /* rekey.c */
 bool ktls_kernel_can_rekey(void);
 KTLS_MUST_CHECK int ktls_key_update_received(struct ktls_conn *conn,
 					     const uint8_t *rec, size_t len);
-/* record.c, for ring.c */
+KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
+
+/* record.c, for ring.c and conn.c */
 KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
+uint8_t *ktls_rbuf(struct ktls_conn *conn);
+void ktls_rbuf_filled(struct ktls_conn *conn, size_t n);
+size_t ktls_rbuf_take(struct ktls_conn *conn, void *buf, size_t len);
+void ktls_data_release(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
 KTLS_MUST_CHECK int ktls_rx_errno(struct ktls_conn *conn, int err);
 struct msghdr;
 uint8_t ktls_record_type(struct msghdr *msg);
 KTLS_MUST_CHECK ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst,
 				       ssize_t n, uint8_t type, bool *more);
-KTLS_MUST_CHECK int ktls_tx_budget(struct ktls_conn *conn, size_t *len);
 
 /* caps.c */
 KTLS_MUST_CHECK int ktls_probe_rekey(void);
@@ -384,5 +504,9 @@ KTLS_MUST_CHECK int ktls_sock_attach_ulp(int fd);
 KTLS_MUST_CHECK int ktls_sock_set_crypto(int fd, enum ktls_dir dir,
 					 union ktls_crypto_info *ci,
 					 size_t len);
+KTLS_MUST_CHECK int ktls_send_ctrl(int fd, uint8_t type, const void *data,
+				   size_t len);
+KTLS_MUST_CHECK int ktls_send_alert(int fd, uint8_t desc);
+void ktls_send_plain_alert(int fd, uint8_t desc);
 
 #endif /* KTLS_INT_H */

@@ -13,17 +13,12 @@
 
 #include "ktls_int.h"
 
-/* Default preference: the strongest first, CCM (software-slow) last. */
-static const enum ktls_cipher default_ciphers[] = {
-	KTLS_CIPHER_AES_256_GCM,
-	KTLS_CIPHER_AES_128_GCM,
-	KTLS_CIPHER_CHACHA20_POLY1305,
-	KTLS_CIPHER_AES_128_CCM,
-};
-
+/* The table's default order: each cipher's default_rank, 1 first. */
 void ktls_opts_default(struct ktls_opts *o)
 {
-	size_t i;
+	const struct ktls_cipher_desc *d;
+	unsigned int rank;
+	enum ktls_cipher c;
 
 	memset(o, 0, sizeof(*o));
 	o->version_min = KTLS_TLS_1_2;
@@ -32,9 +27,13 @@ void ktls_opts_default(struct ktls_opts *o)
 	o->verify_depth = 9;
 	o->tickets = true;
 	o->post_handshake = true;
-	for (i = 0; i < sizeof(default_ciphers) / sizeof(default_ciphers[0]);
-	     i++)
-		o->ciphers[o->n_ciphers++] = default_ciphers[i];
+	for (rank = 1; rank <= KTLS_CIPHER_MAX; rank++) {
+		for (c = 1; c <= KTLS_CIPHER_MAX; c++) {
+			d = ktls_cipher_desc(c);
+			if (d && d->default_rank == rank)
+				o->ciphers[o->n_ciphers++] = c;
+		}
+	}
 }
 
 /*
@@ -72,50 +71,28 @@ static const struct {
 		  "the kernel can offload are allowed" },
 };
 
-/* Accepted names, beside each cipher's own. */
-static const struct {
-	const char *name;
-	enum ktls_cipher cipher;
-} aliases[] = {
-	{ "AES128-GCM", KTLS_CIPHER_AES_128_GCM },
-	{ "TLS_AES_128_GCM_SHA256", KTLS_CIPHER_AES_128_GCM },
-	{ "ECDHE-ECDSA-AES128-GCM-SHA256", KTLS_CIPHER_AES_128_GCM },
-	{ "ECDHE-RSA-AES128-GCM-SHA256", KTLS_CIPHER_AES_128_GCM },
-	{ "AES256-GCM", KTLS_CIPHER_AES_256_GCM },
-	{ "TLS_AES_256_GCM_SHA384", KTLS_CIPHER_AES_256_GCM },
-	{ "ECDHE-ECDSA-AES256-GCM-SHA384", KTLS_CIPHER_AES_256_GCM },
-	{ "ECDHE-RSA-AES256-GCM-SHA384", KTLS_CIPHER_AES_256_GCM },
-	{ "CHACHA20", KTLS_CIPHER_CHACHA20_POLY1305 },
-	{ "TLS_CHACHA20_POLY1305_SHA256", KTLS_CIPHER_CHACHA20_POLY1305 },
-	{ "ECDHE-ECDSA-CHACHA20-POLY1305", KTLS_CIPHER_CHACHA20_POLY1305 },
-	{ "ECDHE-RSA-CHACHA20-POLY1305", KTLS_CIPHER_CHACHA20_POLY1305 },
-	{ "AES128-CCM", KTLS_CIPHER_AES_128_CCM },
-	{ "TLS_AES_128_CCM_SHA256", KTLS_CIPHER_AES_128_CCM },
-	{ "ECDHE-ECDSA-AES128-CCM", KTLS_CIPHER_AES_128_CCM },
-};
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static int lookup_cipher(const char *tok, enum ktls_cipher *out)
+/* "use A, B, C or D": the names of the table, for a refusal. */
+static void known_ciphers(char *buf, size_t size)
 {
+	const struct ktls_cipher_desc *d;
 	enum ktls_cipher c;
-	size_t i;
+	size_t used = 0;
+	int n;
 
-	for (c = 1; c <= KTLS_CIPHER_MAX; c++) {
-		const char *name = ktls_cipher_name(c);
-
-		if (name && !strcasecmp(tok, name)) {
-			*out = c;
-			return 0;
-		}
+	buf[0] = '\0';
+	for (c = 1; c <= KTLS_CIPHER_MAX && used < size; c++) {
+		d = ktls_cipher_desc(c);
+		if (!d)
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s",
+			     c == 1 ? "" : c == KTLS_CIPHER_MAX ? " or " : ", ",
+			     d->name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
 	}
-	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
-		if (!strcasecmp(tok, aliases[i].name)) {
-			*out = aliases[i].cipher;
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 /*
@@ -167,7 +144,8 @@ int ktls_policy_parse_ciphers(const char *list, enum ktls_cipher *out,
 		return -EINVAL;
 	}
 	while (*p) {
-		char tok[64], upper[64];
+		char tok[64], upper[64], known[128];
+		const struct ktls_cipher_desc *d;
 		enum ktls_cipher c;
 		size_t len = strcspn(p, ":,");
 		size_t i;
@@ -192,7 +170,9 @@ int ktls_policy_parse_ciphers(const char *list, enum ktls_cipher *out,
 		tok[len] = '\0';
 		p += len;
 
-		if (lookup_cipher(tok, &c) == 0) {
+		d = ktls_cipher_by_name(tok);
+		if (d) {
+			c = d->cipher;
 			for (i = 0; i < n; i++)
 				dup |= got[i] == c;
 			if (!dup)
@@ -214,9 +194,10 @@ int ktls_policy_parse_ciphers(const char *list, enum ktls_cipher *out,
 				"they can be offloaded to the kernel)", tok);
 			return -EPROTONOSUPPORT;
 		}
+		known_ciphers(known, sizeof(known));
 		set_why(why, why_size,
-			"'%s' is not a cipher libktls knows; use AES-128-GCM, "
-			"AES-256-GCM, CHACHA20-POLY1305 or AES-128-CCM", tok);
+			"'%s' is not a cipher libktls knows; use %s", tok,
+			known);
 		return -EINVAL;
 	}
 	if (n == 0) {

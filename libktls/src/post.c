@@ -15,40 +15,42 @@
 #include <string.h>
 
 #include "ktls_wolf.h"
-#include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
 
 #include "ktls_int.h"
 
+/* Every AEAD of the table has a 16-byte tag; a record's room counts on it. */
 #define TAG_SIZE 16
 
 /*
  * Seal @in (@len bytes: the plaintext and its inner content type) into
- * @out with @key and the 12-byte @nonce, authenticating @aad (the record
- * header).  @out has room for @len + TAG_SIZE bytes.
+ * @out with @d's AEAD (the table says which), @key and the 12-byte
+ * @nonce, authenticating @aad (the record header).  @out has room for
+ * @len + TAG_SIZE bytes.
  */
-static int aead_seal(enum ktls_cipher cipher, const uint8_t *key,
-		     size_t key_len, const uint8_t *nonce, const uint8_t *aad,
+static int aead_seal(const struct ktls_cipher_desc *d, const uint8_t *key,
+		     const uint8_t *nonce, const uint8_t *aad,
 		     const uint8_t *in, size_t len, uint8_t *out)
 {
 	Aes aes;
 	int ret;
 
-	switch (cipher) {
-	case KTLS_CIPHER_AES_128_GCM:
-	case KTLS_CIPHER_AES_256_GCM:
-	case KTLS_CIPHER_AES_128_CCM:
+	if (d->tag_size != TAG_SIZE)
+		return -EINVAL;
+	switch (d->aead) {
+	case KTLS_AEAD_AES_GCM:
+	case KTLS_AEAD_AES_CCM:
 		if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0)
 			return -EIO;
-		if (cipher == KTLS_CIPHER_AES_128_CCM)
-			ret = wc_AesCcmSetKey(&aes, key, (word32)key_len) ?:
+		if (d->aead == KTLS_AEAD_AES_CCM)
+			ret = wc_AesCcmSetKey(&aes, key, d->key_size) ?:
 			      wc_AesCcmEncrypt(&aes, out, in, (word32)len,
 					       nonce, KTLS_NONCE_SIZE,
 					       out + len, TAG_SIZE, aad,
 					       KTLS_RECORD_HDR);
 		else
-			ret = wc_AesGcmSetKey(&aes, key, (word32)key_len) ?:
+			ret = wc_AesGcmSetKey(&aes, key, d->key_size) ?:
 			      wc_AesGcmEncrypt(&aes, out, in, (word32)len,
 					       nonce, KTLS_NONCE_SIZE,
 					       out + len, TAG_SIZE, aad,
@@ -56,7 +58,7 @@ static int aead_seal(enum ktls_cipher cipher, const uint8_t *key,
 		wc_AesFree(&aes);
 		explicit_bzero(&aes, sizeof(aes));
 		return ret ? -EIO : 0;
-	case KTLS_CIPHER_CHACHA20_POLY1305:
+	case KTLS_AEAD_CHACHA20_POLY1305:
 		ret = wc_ChaCha20Poly1305_Encrypt(key, nonce, aad,
 						  KTLS_RECORD_HDR, in,
 						  (word32)len, out, out + len);
@@ -71,24 +73,19 @@ static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
 			    size_t len, uint8_t *rec, size_t *rec_len)
 {
 	const struct ktls_cipher_desc *d = ktls_cipher_desc(conn->cipher);
-	bool client = conn->role == KTLS_ROLE_CLIENT;
 	const uint8_t *key, *iv;
 	uint8_t nonce[KTLS_NONCE_SIZE];
 	uint8_t *inner;
 	size_t body = len + 1 + TAG_SIZE;
-	word64 seq = 0;
+	uint64_t seq = 0;
 	int i, ret;
 
 	if (!d)
 		return -EINVAL;
-	key = client ? wolfSSL_GetServerWriteKey(conn->ssl) :
-		       wolfSSL_GetClientWriteKey(conn->ssl);
-	iv = client ? wolfSSL_GetServerWriteIV(conn->ssl) :
-		      wolfSSL_GetClientWriteIV(conn->ssl);
-	/* Its return value is !seq, not a status: read seq. */
-	(void)wolfSSL_GetPeerSequenceNumber(conn->ssl, &seq);
-	if (!key || !iv)
-		return -EIO;
+	/* The peer's key and IV, at wolfSSL's own peer sequence number. */
+	ret = ktls_tls_keys(conn, false, &key, &iv, &seq);
+	if (ret < 0)
+		return ret;
 
 	rec[0] = KTLS_CT_APPDATA;
 	rec[1] = 3;
@@ -104,8 +101,8 @@ static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
 		return -ENOMEM;
 	memcpy(inner, msg, len);
 	inner[len] = KTLS_CT_HANDSHAKE;
-	ret = aead_seal(conn->cipher, key, d->key_size, nonce, rec, inner,
-			len + 1, rec + KTLS_RECORD_HDR);
+	ret = aead_seal(d, key, nonce, rec, inner, len + 1,
+			rec + KTLS_RECORD_HDR);
 	explicit_bzero(inner, len + 1);
 	free(inner);
 	explicit_bzero(nonce, sizeof(nonce));
@@ -118,19 +115,19 @@ static int seal_for_wolfssl(struct ktls_conn *conn, const uint8_t *msg,
 /*
  * Give wolfSSL the post-handshake message(s) @msg (TLS 1.3, RX in the
  * kernel) and let it process them.  What wolfSSL sends meanwhile (its
- * answer to a KeyUpdate) is swallowed: it would be sealed with keys the
- * kernel has, and the caller sends it through the kernel instead.
+ * answer to a KeyUpdate) is swallowed by the bridge: it would be sealed
+ * with keys the kernel has, and the caller sends it through the kernel
+ * instead (ktls_tls_captured() says whether there was any).
  *
  * Return: 0; -ENOMEM; -EIO if wolfSSL did not take the message.
  */
 int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg, size_t len)
 {
 	uint8_t *rec;
-	uint8_t scratch[64];
 	size_t rec_len = 0;
 	int ret;
 
-	if (!conn->ssl || conn->version != KTLS_TLS_1_3 ||
+	if (!ktls_tls_active(conn) || conn->version != KTLS_TLS_1_3 ||
 	    len > KTLS_MAX_PLAINTEXT)
 		return -EIO;
 	rec = malloc(KTLS_RECORD_HDR + len + 1 + TAG_SIZE);
@@ -141,22 +138,9 @@ int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg, size_t len)
 		free(rec);
 		return ret == -ENOMEM ? ret : -EIO;
 	}
-	conn->feed = rec;
-	conn->feed_len = rec_len;
-	conn->feed_off = 0;
-	conn->feeding = true;
-	conn->capturing = true;
-	/* wolfSSL reads the record, acts on it and then wants more:
-	 * WANT_READ is success here. */
-	ret = wolfSSL_read(conn->ssl, scratch, sizeof(scratch));
-	ret = ret <= 0 && wolfSSL_get_error(conn->ssl, ret) ==
-	      WOLFSSL_ERROR_WANT_READ ? 0 : -EIO;
-	conn->feeding = false;
-	conn->capturing = false;
+	ret = ktls_tls_feed(conn, rec, rec_len);
 	explicit_bzero(rec, rec_len);
 	free(rec);
-	conn->feed = NULL;
-	conn->feed_len = conn->feed_off = 0;
 	return ret;
 }
 
@@ -169,12 +153,12 @@ int ktls_post_handshake_feed(struct ktls_conn *conn, const uint8_t *msg,
 {
 	int ret;
 
-	if (!conn->ssl || conn->version != KTLS_TLS_1_3)
+	if (!ktls_tls_active(conn) || conn->version != KTLS_TLS_1_3)
 		return 0;
 	ret = ktls_post_feed(conn, msg, len);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret < 0)
-		ktls_conn_drop_ssl(conn);
+		ktls_tls_drop(conn);
 	return 0;
 }

@@ -6,11 +6,12 @@
  * Linux 6.14 and later accept new TLS_TX/TLS_RX keys on a socket that has
  * some (after a KeyUpdate arrives, RX pauses with EKEYEXPIRED until they
  * come); older kernels refuse with EBUSY.  wolfSSL derives the new keys:
- * a received KeyUpdate is fed to it (post.c), an own one is made with
- * wolfSSL_update_keys().  What wolfSSL sends is sealed with keys only the
- * kernel has now, so it is swallowed and the KeyUpdate message, whose
- * bytes are fixed, goes out through the kernel under the old key; then
- * the new key is installed.
+ * a received KeyUpdate is fed to it (post.c), an own one is made through
+ * the bridge (ktls_tls_update_keys()).  What wolfSSL sends is sealed with
+ * keys only the kernel has now, so the bridge swallows it, and the
+ * KeyUpdate message, whose bytes are fixed, goes out through the kernel
+ * under the old key (sock.c ktls_send_ctrl()); then the new key is
+ * installed (install.c).
  *
  * AEAD keys wear out: AES-GCM may protect 2^24.5 records (RFC 8446
  * section 5.5), AES-CCM 2^23.5.  Before every send libktls reads how many
@@ -22,9 +23,6 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
-
-#include "ktls_wolf.h"
-#include <wolfssl/ssl.h>
 
 #include "ktls_int.h"
 
@@ -72,7 +70,7 @@ static int rekey_tx(struct ktls_conn *conn, const uint8_t *ku, size_t len)
 			     ktls_strerror(ret));
 		return fail(conn, -EKEYEXPIRED);
 	}
-	conn->key_updates++;
+	conn->rekey.key_updates++;
 	return 0;
 }
 
@@ -92,12 +90,11 @@ int ktls_key_update_received(struct ktls_conn *conn, const uint8_t *rec,
 			     "cannot go on");
 		return fail(conn, -EKEYEXPIRED);
 	}
-	if (!conn->ssl) {
+	if (!ktls_tls_active(conn)) {
 		ktls_set_err(conn->err, "the peer renewed its keys (TLS 1.3 "
 			     "KeyUpdate) after the handshake state was dropped");
 		return fail(conn, -EKEYEXPIRED);
 	}
-	conn->captured = 0;
 	ret = ktls_post_feed(conn, rec, len);
 	if (ret < 0) {
 		ktls_set_err(conn->err, "wolfSSL did not take the peer's "
@@ -110,10 +107,10 @@ int ktls_key_update_received(struct ktls_conn *conn, const uint8_t *rec,
 			     "keys: %s", ktls_strerror(ret));
 		return fail(conn, -EKEYEXPIRED);
 	}
-	conn->key_updates++;
+	conn->rekey.key_updates++;
 	/* update_requested: wolfSSL answered with its own KeyUpdate (not
 	 * sent after our close_notify: nothing may follow that). */
-	if (conn->captured && conn->tx_offloaded && !conn->sent_close)
+	if (ktls_tls_captured(conn) && conn->tx_offloaded && !conn->sent_close)
 		return rekey_tx(conn, key_update_not_requested,
 				sizeof(key_update_not_requested));
 	return 0;
@@ -134,20 +131,17 @@ static int renew_tx(struct ktls_conn *conn, bool ask_peer)
 			     "(renegotiation is refused by policy): reconnect");
 		return -EPROTONOSUPPORT;
 	}
-	if (!conn->ssl) {
+	if (!ktls_tls_active(conn)) {
 		ktls_set_err(conn->err, "the handshake state needed to renew "
 			     "keys is gone");
 		return -EOPNOTSUPP;
 	}
 	if (!conn->tx_offloaded) {
-		ret = wolfSSL_update_keys(conn->ssl);
-		if (ret != WOLFSSL_SUCCESS &&
-		    ret != WOLFSSL_ERROR_WANT_WRITE) {
-			ktls_set_err(conn->err, "wolfSSL could not send a "
-				     "KeyUpdate (%d)", ret);
-			return -EIO;
-		}
-		conn->key_updates++;
+		/* wolfSSL sends its KeyUpdate itself. */
+		ret = ktls_tls_update_keys(conn, false);
+		if (ret < 0)
+			return ret;
+		conn->rekey.key_updates++;
 		return 0;
 	}
 	if (!ktls_kernel_can_rekey()) {
@@ -155,15 +149,9 @@ static int renew_tx(struct ktls_conn *conn, bool ask_peer)
 			     "(TLS 1.3 KeyUpdate needs Linux 6.14)");
 		return -EOPNOTSUPP;
 	}
-	conn->capturing = true;
-	conn->captured = 0;
-	ret = wolfSSL_update_keys(conn->ssl);
-	conn->capturing = false;
-	if (ret != WOLFSSL_SUCCESS || !conn->captured) {
-		ktls_set_err(conn->err, "wolfSSL did not make a KeyUpdate "
-			     "(%d)", ret);
-		return fail(conn, -EIO);
-	}
+	ret = ktls_tls_update_keys(conn, true);
+	if (ret < 0)
+		return fail(conn, ret);
 	return rekey_tx(conn, ku, sizeof(key_update_requested));
 }
 
@@ -181,13 +169,17 @@ int ktls_conn_key_update(struct ktls_conn *conn)
 	return renew_tx(conn, true);
 }
 
+unsigned int ktls_conn_key_updates(const struct ktls_conn *conn)
+{
+	return conn ? conn->rekey.key_updates : 0;
+}
+
 /* Records protected so far by the current TX key. */
 static int tx_records(struct ktls_conn *conn, uint64_t *n)
 {
 	const struct ktls_cipher_desc *d = ktls_cipher_desc(conn->cipher);
 	union ktls_crypto_info ci;
 	socklen_t len;
-	word64 seq = 0;
 	int i;
 
 	if (!d)
@@ -195,9 +187,7 @@ static int tx_records(struct ktls_conn *conn, uint64_t *n)
 	/* The kernel wants exactly the cipher's struct size. */
 	len = d->crypto_info_size;
 	if (!conn->tx_offloaded) {
-		/* Returns !seq, not a status. */
-		(void)wolfSSL_GetSequenceNumber(conn->ssl, &seq);
-		*n = seq;
+		*n = ktls_tls_tx_seq(conn);
 		return 0;
 	}
 	/* The kernel returns the key too; it is wiped right away. */

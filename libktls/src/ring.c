@@ -26,8 +26,6 @@
 #include <unistd.h>
 
 #include <liburing.h>
-#include "ktls_wolf.h"
-#include <wolfssl/ssl.h>
 
 #include "ktls_int.h"
 
@@ -62,7 +60,7 @@ struct ring_op {
 	off_t off;
 	size_t in_pipe;
 	struct ring_pipe *pipe;
-	bool into_rbuf;			/* recv: reading into conn->rbuf */
+	bool into_rbuf;			/* recv: into record.c's read buffer */
 	struct msghdr msg;		/* recv in the kernel */
 	struct iovec iov;
 	char cbuf[CMSG_SPACE(sizeof(unsigned char))];
@@ -145,9 +143,9 @@ void ktls_ring_free(struct ktls_ring *ring)
 		struct ring_op *op = ring->all;
 
 		if (op->op == KTLS_RING_RECV)
-			op->conn->ring_rx = false;
+			op->conn->ring.rx = false;
 		else
-			op->conn->ring_tx = false;
+			op->conn->ring.tx = false;
 		op_free(ring, op);
 	}
 	while (ring->pipes) {
@@ -185,9 +183,9 @@ static void finish(struct ktls_ring *r, struct ring_op *op, ssize_t res)
 {
 	op->res = res;
 	if (op->op == KTLS_RING_RECV)
-		op->conn->ring_rx = false;
+		op->conn->ring.rx = false;
 	else
-		op->conn->ring_tx = false;
+		op->conn->ring.tx = false;
 	if (op->pipe && res >= 0 && op->in_pipe == 0 &&
 	    r->n_pipes < RING_PIPES_KEPT) {
 		op->pipe->next = r->pipes;
@@ -250,14 +248,15 @@ static int sub_recv(struct ktls_ring *r, struct ring_op *op)
 {
 	struct ktls_conn *c = op->conn;
 	struct io_uring_sqe *sqe;
+	uint8_t *rbuf = NULL;
 
 	op->into_rbuf = op->len < KTLS_MAX_PLAINTEXT;
-	if (op->into_rbuf && !c->rbuf) {
-		c->rbuf = malloc(KTLS_MAX_RECORD_BODY);
-		if (!c->rbuf)
+	if (op->into_rbuf) {
+		rbuf = ktls_rbuf(c);
+		if (!rbuf)
 			return -ENOMEM;
 	}
-	op->iov.iov_base = op->into_rbuf ? c->rbuf : op->buf;
+	op->iov.iov_base = op->into_rbuf ? rbuf : op->buf;
 	op->iov.iov_len = op->into_rbuf ? KTLS_MAX_RECORD_BODY : op->len;
 	memset(&op->msg, 0, sizeof(op->msg));
 	op->msg.msg_iov = &op->iov;
@@ -307,18 +306,13 @@ static int sub_pipe_to_sock(struct ktls_ring *r, struct ring_op *op)
 	return 0;
 }
 
-/* Serve a recv from what an earlier read left in conn->rbuf. */
+/* Serve a recv from what an earlier read left in the read buffer. */
 static bool recv_from_rbuf(struct ktls_ring *r, struct ring_op *op)
 {
-	struct ktls_conn *c = op->conn;
-	size_t n;
+	size_t n = ktls_rbuf_take(op->conn, op->buf, op->len);
 
-	if (!c->rbuf_len)
+	if (!n)
 		return false;
-	n = op->len < c->rbuf_len ? op->len : c->rbuf_len;
-	memcpy(op->buf, c->rbuf + c->rbuf_off, n);
-	c->rbuf_off += n;
-	c->rbuf_len -= n;
 	finish(r, op, (ssize_t)n);
 	return true;
 }
@@ -466,8 +460,7 @@ static void complete(struct ktls_ring *r, struct ring_op *op, int res)
 			return;
 		}
 		if (n > 0 && op->into_rbuf) {
-			c->rbuf_off = 0;
-			c->rbuf_len = (size_t)n;
+			ktls_rbuf_filled(c, (size_t)n);
 			(void)recv_from_rbuf(r, op);
 			return;
 		}
@@ -497,7 +490,7 @@ static int queue(struct ktls_ring *r, struct ktls_conn *conn,
 		return ret;
 	if (!rx && conn->sent_close)
 		return -EPIPE;
-	if (rx ? conn->ring_rx : conn->ring_tx)
+	if (rx ? conn->ring.rx : conn->ring.tx)
 		return -EBUSY;
 	/* In software the ring's calls must not block. */
 	fl = fcntl(conn->fd, F_GETFL);
@@ -541,12 +534,12 @@ static int queue(struct ktls_ring *r, struct ktls_conn *conn,
 	r->all = op;
 	r->pending++;
 	if (rx)
-		conn->ring_rx = true;
+		conn->ring.rx = true;
 	else
-		conn->ring_tx = true;
+		conn->ring.tx = true;
 	if (!kernel) {
 		/* Data wolfSSL already holds is readable without a poll. */
-		if (rx && wolfSSL_pending(conn->ssl) > 0)
+		if (rx && ktls_tls_pending(conn) > 0)
 			start_stage(r, op, ST_SW);
 		else if (sub_poll(r, op, ST_SW) < 0)
 			finish(r, op, -EBUSY);

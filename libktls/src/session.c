@@ -479,70 +479,6 @@ uint64_t ktls_now(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-/*
- * wolfSSL's external cache.  new_session() is called when a handshake
- * ends on either side, and on a client when a TLS 1.3 ticket arrives; it
- * gets a reference of its own (returning 1 keeps it).  get_session()
- * serves a server's session-ID lookup: with *copy 0 wolfSSL copies the
- * session and drops the reference it is given.
- */
-static int new_session(WOLFSSL *ssl, WOLFSSL_SESSION *ws)
-{
-	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
-	struct ktls_session *s;
-	const unsigned char *id;
-	unsigned int id_len = 0;
-	int ret = 0;
-
-	if (!conn || wolfSSL_SESSION_is_resumable(ws) != 1)
-		return 0;
-	s = ktls_session_wrap(ws);
-	if (!s)
-		return 0;
-	ktls_session_free(conn->session);
-	conn->session = s;
-	if (conn->role == KTLS_ROLE_CLIENT) {
-		if (conn->cache_key)
-			ret = ktls_cache_put(&conn->ctx->client_cache,
-					     conn->cache_key,
-					     strlen(conn->cache_key), s,
-					     ktls_now());
-	} else if (wolfSSL_version(ssl) != TLS1_3_VERSION) {
-		/* TLS 1.3 resumes by ticket only: its session ID is the
-		 * client's legacy echo, never looked up, and caching it only
-		 * filled the cache (up to KTLS_CACHE_SIZE sessions of tens
-		 * of KiB) with sessions nobody can ask for. */
-		id = wolfSSL_SESSION_get_id(ws, &id_len);
-		if (id && id_len)
-			ret = ktls_cache_put(&conn->ctx->server_cache, id,
-					     id_len, s, ktls_now());
-	}
-	/* A session that cannot be cached is still the connection's. */
-	(void)ret;
-	return 1;
-}
-
-static WOLFSSL_SESSION *get_session(WOLFSSL *ssl, const unsigned char *id,
-				    int len, int *copy)
-{
-	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
-	struct ktls_session *s;
-	WOLFSSL_SESSION *ws;
-
-	*copy = 0;
-	if (!conn || conn->role != KTLS_ROLE_SERVER || len <= 0)
-		return NULL;
-	s = ktls_cache_get(&conn->ctx->server_cache, id, (size_t)len,
-			   ktls_now());
-	if (!s)
-		return NULL;
-	ws = s->ws;
-	if (wolfSSL_SESSION_up_ref(ws) != WOLFSSL_SUCCESS)
-		ws = NULL;
-	ktls_session_free(s);
-	return ws;
-}
-
 /* Caches of @size entries for @lifetime seconds, on @ctx and its wolfSSL
  * context. */
 int ktls_ctx_set_session_cache(struct ktls_ctx *ctx, unsigned int size,
@@ -588,8 +524,9 @@ int ktls_ctx_ticket_hint(struct ktls_ctx *ctx)
 	       WOLFSSL_SUCCESS ? 0 : -EIO;
 }
 
-/* Set up @ctx's caches and hook them into its wolfSSL context, and give
- * it a random seal key; ktls_ctx_sessions_destroy() undoes it. */
+/* Set up @ctx's caches and give it a random seal key;
+ * ktls_ctx_sessions_destroy() undoes it.  resume.c hooks the caches into
+ * its wolfSSL context (ktls_resume_hook()). */
 int ktls_ctx_sessions_init(struct ktls_ctx *ctx)
 {
 	ktls_cache_init(&ctx->client_cache, KTLS_CACHE_SIZE,
@@ -599,8 +536,6 @@ int ktls_ctx_sessions_init(struct ktls_ctx *ctx)
 	pthread_mutex_init(&ctx->seal_lock, NULL);
 	if (seal_random(ctx->seal_key, sizeof(ctx->seal_key)) < 0)
 		return -EIO;
-	wolfSSL_CTX_sess_set_new_cb(ctx->wctx, new_session);
-	wolfSSL_CTX_sess_set_get_cb(ctx->wctx, get_session);
 	return ktls_ctx_set_session_cache(ctx, KTLS_CACHE_SIZE,
 					  KTLS_CACHE_LIFETIME);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * sock.c - the socket calls kTLS is made of: a loopback TCP pair for
- * probing, attaching the "tls" ULP and installing keys; and a close that
- * lets the last alert arrive.
+ * probing, attaching the "tls" ULP and installing keys, control records
+ * and alerts through the kernel, a plaintext alert before any key; and a
+ * close that lets the last alert arrive.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -150,6 +151,52 @@ int ktls_sock_set_crypto(int fd, enum ktls_dir dir,
 out_wipe:
 	ktls_crypto_info_wipe(ci);
 	return ret;
+}
+
+/* A record of content @type through the kernel (TX offloaded). */
+int ktls_send_ctrl(int fd, uint8_t type, const void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(unsigned char))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(unsigned char));
+	*(unsigned char *)CMSG_DATA(cmsg) = type;
+	n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* An alert through the kernel (TX offloaded): close_notify is a warning,
+ * every other alert we send is fatal (RFC 8446 6, RFC 5246 7.2). */
+int ktls_send_alert(int fd, uint8_t desc)
+{
+	const uint8_t alert[2] = { desc == KTLS_ALERT_CLOSE_NOTIFY ? 1 : 2,
+				   desc };
+
+	return ktls_send_ctrl(fd, KTLS_CT_ALERT, alert, sizeof(alert));
+}
+
+/*
+ * A fatal alert in a plaintext record, written straight to the socket: for
+ * failures before any key protects what we send, where wolfSSL sends
+ * none.
+ */
+void ktls_send_plain_alert(int fd, uint8_t desc)
+{
+	const uint8_t rec[] = { KTLS_CT_ALERT, 3, 3, 0, 2, 2, desc };
+
+	(void)!send(fd, rec, sizeof(rec), MSG_NOSIGNAL);
 }
 
 /* Milliseconds on the monotonic clock. */

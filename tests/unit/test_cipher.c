@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -371,6 +372,93 @@ static void test_cipher_desc_record_limits(void **state)
 	assert_null(ktls_cipher_desc(0));
 }
 
+/* Every name and alias finds its row, in any case; nothing else does. */
+static void test_cipher_by_name_finds_names_and_aliases(void **state)
+{
+	static const struct {
+		const char *name;
+		enum ktls_cipher cipher;
+	} want[] = {
+		{ "AES-128-GCM", KTLS_CIPHER_AES_128_GCM },
+		{ "aes128-gcm", KTLS_CIPHER_AES_128_GCM },
+		{ "TLS_AES_128_GCM_SHA256", KTLS_CIPHER_AES_128_GCM },
+		{ "ECDHE-RSA-AES128-GCM-SHA256", KTLS_CIPHER_AES_128_GCM },
+		{ "ecdhe-ecdsa-aes256-gcm-sha384", KTLS_CIPHER_AES_256_GCM },
+		{ "TLS_AES_256_GCM_SHA384", KTLS_CIPHER_AES_256_GCM },
+		{ "AES128-CCM", KTLS_CIPHER_AES_128_CCM },
+		{ "ECDHE-ECDSA-AES128-CCM", KTLS_CIPHER_AES_128_CCM },
+		{ "chacha20", KTLS_CIPHER_CHACHA20_POLY1305 },
+		{ "ECDHE-RSA-CHACHA20-POLY1305",
+		  KTLS_CIPHER_CHACHA20_POLY1305 },
+	};
+	static const char *const unknown[] = {
+		"", "AES", "AES-128", "AES-192-GCM", "ECDHE-RSA-AES128-CCM",
+		"CHACHA20-POLY1305-X", "RC4-SHA",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct ktls_cipher_desc *d =
+			ktls_cipher_by_name(want[i].name);
+
+		assert_non_null(d);
+		assert_int_equal(d->cipher, want[i].cipher);
+	}
+	for (i = 0; i < ARRAY_SIZE(unknown); i++)
+		assert_null(ktls_cipher_by_name(unknown[i]));
+}
+
+/* wolfSSL's bulk cipher and key size name exactly one row. */
+static void test_cipher_by_wolfssl_maps_bulk_and_key(void **state)
+{
+	enum ktls_cipher c;
+
+	(void)state;
+	for (c = 1; c <= KTLS_CIPHER_MAX; c++) {
+		const struct ktls_cipher_desc *d = ktls_cipher_desc(c);
+
+		assert_non_null(d);
+		assert_ptr_equal(ktls_cipher_by_wolfssl(d->wolfssl_bulk,
+							d->key_size), d);
+	}
+	/* wolfssl_aes_gcm with a 24-byte key: AES-192, not ours. */
+	assert_null(ktls_cipher_by_wolfssl(
+		ktls_cipher_desc(KTLS_CIPHER_AES_128_GCM)->wolfssl_bulk, 24));
+	assert_null(ktls_cipher_by_wolfssl(0, 16));
+	assert_null(ktls_cipher_by_wolfssl(-1, 32));
+}
+
+/* Each row names an AEAD, a nonce rule, and a distinct default rank. */
+static void test_cipher_desc_rows_are_complete(void **state)
+{
+	bool rank_seen[KTLS_CIPHER_MAX + 1] = { false };
+	enum ktls_cipher c;
+
+	(void)state;
+	for (c = 1; c <= KTLS_CIPHER_MAX; c++) {
+		const struct ktls_cipher_desc *d = ktls_cipher_desc(c);
+
+		assert_non_null(d);
+		assert_true(d->aead >= KTLS_AEAD_AES_GCM &&
+			    d->aead <= KTLS_AEAD_CHACHA20_POLY1305);
+		/* An explicit TLS 1.2 nonce is iv[] after a salt. */
+		assert_int_equal(d->tls12_explicit_nonce, d->salt_size != 0);
+		assert_true(d->default_rank >= 1 &&
+			    d->default_rank <= KTLS_CIPHER_MAX);
+		assert_false(rank_seen[d->default_rank]);
+		rank_seen[d->default_rank] = true;
+		assert_non_null(d->aliases[0]);
+	}
+	assert_int_equal(ktls_cipher_desc(KTLS_CIPHER_CHACHA20_POLY1305)->aead,
+			 KTLS_AEAD_CHACHA20_POLY1305);
+	assert_int_equal(ktls_cipher_desc(KTLS_CIPHER_AES_128_CCM)->aead,
+			 KTLS_AEAD_AES_CCM);
+	assert_int_equal(ktls_cipher_desc(KTLS_CIPHER_AES_256_GCM)->aead,
+			 KTLS_AEAD_AES_GCM);
+	assert_null(ktls_cipher_desc(KTLS_CIPHER_MAX + 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +483,9 @@ int main(void)
 		cmocka_unit_test(test_crypto_info_wipe_zeroes_everything),
 		cmocka_unit_test(test_hex_decode_rejects_bad_input),
 		cmocka_unit_test(test_cipher_desc_record_limits),
+		cmocka_unit_test(test_cipher_by_name_finds_names_and_aliases),
+		cmocka_unit_test(test_cipher_by_wolfssl_maps_bulk_and_key),
+		cmocka_unit_test(test_cipher_desc_rows_are_complete),
 	};
 
 	_Static_assert(ARRAY_SIZE(variants) == 8, "one FILL_TEST per variant");
