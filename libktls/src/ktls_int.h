@@ -198,6 +198,7 @@ struct ktls_conn {
 	void *cb_arg;
 	bool verify_decided;		/* the leaf's verdict was given */
 	short events;			/* POLLIN or POLLOUT after -EAGAIN */
+	struct ktls_daemon_hs *daemon;	/* daemon.c: a handshake under way */
 	int io_err;			/* -errno of the last failed I/O call */
 	bool io_eof;			/* the TCP stream ended */
 
@@ -373,6 +374,10 @@ KTLS_MUST_CHECK int ktls_probe_rekey(void);
 
 /* daemon.c */
 KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);
+/* The socket to handshaked while a handshake is under way, or -1. */
+int ktls_daemon_wait_fd(const struct ktls_conn *conn);
+/* Abandon or finish a daemon handshake: close its socket, free it. */
+void ktls_daemon_end(struct ktls_conn *conn);
 
 /* sock.c */
 KTLS_MUST_CHECK int ktls_tcp_pair(int fds[2], const char **whyp);
