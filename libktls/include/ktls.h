@@ -574,7 +574,10 @@ short ktls_conn_events(const struct ktls_conn *conn);
  * handshaked, not from the peer, so it is the connection's socket to
  * handshaked, which libktls owns: poll it for ktls_conn_events(), never
  * read, write or close it, and ask again after every -EAGAIN, as it
- * changes when the handshake ends (back to ktls_conn_fd()).  While
+ * changes when the handshake ends (back to ktls_conn_fd()).  libktls
+ * closes it then, or in ktls_conn_free(), which takes it out of any
+ * epoll set: don't EPOLL_CTL_DEL it afterwards (its number may be
+ * reused).  While
  * handshaked holds the TCP socket the application must not use it or
  * change its flags.  Like OpenSSL's SSL_get_all_async_fds().
  *
