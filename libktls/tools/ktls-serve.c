@@ -4,9 +4,10 @@
  * layer in the kernel and the bytes moved by io_uring (ktls_ring).
  *
  * One thread runs an epoll loop over the listening socket, the ring's fd
- * and the handshakes in progress.  Handshakes run in process, non-blocking,
- * or through handshaked (--daemon), whose blocking handshakes run each on a
- * short-lived thread that hands the connection back through a pipe.  After
+ * and the handshakes in progress.  Handshakes run non-blocking, in process
+ * or through handshaked (--daemon), the same way: epoll waits for the fd
+ * ktls_conn_wait_fd() names (the TCP socket in process, the socket to
+ * handshaked in daemon mode).  After
  * the handshake every byte of a connection goes through the ring: the
  * request head is received, the answer's head sent, the file sent with
  * ktls_ring_sendfile() (splice file -> pipe -> kTLS socket).
@@ -35,7 +36,6 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,11 +55,14 @@
 const char *tool_name = "ktls-serve";
 
 #define HANDSHAKE_SECONDS 10
+/* handshaked ends every handshake within its handshake_timeout (at most
+ * 3600 s, handshaked.conf(5)); this only guards against one that never
+ * answers. */
+#define DAEMON_HANDSHAKE_SECONDS (3600 + 30)
 #define GIVE_UP_SECONDS 5		/* after the drain, for ring ops */
 
 enum cstate {
-	CS_HANDSHAKE,			/* in process, driven by epoll */
-	CS_DAEMON,			/* on a thread, through handshaked */
+	CS_HANDSHAKE,			/* driven by epoll, on hs_fd */
 	CS_HEAD,			/* ring recv of the request head */
 	CS_SEND_HEAD,			/* ring send of the answer's head */
 	CS_SEND_BODY,			/* ring sendfile */
@@ -70,6 +73,7 @@ struct conn {
 	int fd;
 	struct ktls_conn *tls;
 	enum cstate state;
+	int hs_fd;			/* what epoll watches in the handshake */
 	char peer[INET6_ADDRSTRLEN + 8];
 	time_t deadline;		/* handshake, idle, head and body */
 	bool in_head;			/* a request's first byte came */
@@ -99,12 +103,11 @@ struct conn {
 
 struct server {
 	int lfd, ep, sfd, ring_fd;
-	int handoff[2];			/* daemon handshakes done: conn ptrs */
 	struct ktls_ctx *ctx;
 	struct ktls_ring *ring;
 	int root;			/* document root, O_PATH */
 	struct conn *conns;
-	unsigned int n_conns, max_conns, daemon_threads;
+	unsigned int n_conns, max_conns;
 	unsigned int head_timeout, idle_timeout, send_timeout, drain_timeout;
 	time_t drain_end, last_sweep;
 	bool stopping, listening, quiet, daemon, drain_over;
@@ -152,8 +155,22 @@ static void logf_(const char *fmt, ...)
 
 /* --- connections ------------------------------------------------------- */
 
+/*
+ * Stop watching a handshake's fd.  The TCP socket's registration is
+ * removed; a socket to handshaked is closed by libktls when the handshake
+ * ends or is abandoned, which takes it out of epoll (its number may be
+ * another fd's by then).
+ */
+static void unwatch(struct server *s, struct conn *c)
+{
+	if (c->hs_fd >= 0 && c->hs_fd == c->fd)
+		(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	c->hs_fd = -1;
+}
+
 static void conn_free(struct server *s, struct conn *c)
 {
+	unwatch(s, c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -718,37 +735,31 @@ static void handshaken(struct server *s, struct conn *c, int ret)
 	want_head(s, c);
 }
 
+/* Go on with a handshake: in process or through handshaked, epoll waits
+ * for what libktls names. */
 static void step_handshake(struct server *s, struct conn *c)
 {
-	int ret = ktls_conn_handshake(c->tls);
 	struct epoll_event e = { .data.ptr = c };
+	int ret = ktls_conn_handshake(c->tls);
+	int fd, op;
 
-	if (ret == -EAGAIN) {
-		e.events = ktls_conn_events(c->tls) & POLLOUT ? EPOLLOUT :
-			   EPOLLIN;
-		if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e) < 0)
-			conn_end(s, c);
+	if (ret != -EAGAIN) {
+		unwatch(s, c);
+		handshaken(s, c, ret);
 		return;
 	}
-	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	handshaken(s, c, ret);
-}
-
-struct daemon_job {
-	struct conn *c;
-	int handoff;
-	int ret;
-};
-
-/* handshaked's handshakes block: each runs on a thread of its own. */
-static void *daemon_handshake(void *arg)
-{
-	struct daemon_job *j = arg;
-
-	j->ret = ktls_conn_handshake(j->c->tls);
-	if (write(j->handoff, &j, sizeof(j)) != sizeof(j))
-		abort();	/* a pipe write of a pointer cannot be short */
-	return NULL;
+	fd = ktls_conn_wait_fd(c->tls);
+	e.events = ktls_conn_events(c->tls) & POLLOUT ? EPOLLOUT : EPOLLIN;
+	op = EPOLL_CTL_MOD;
+	if (fd != c->hs_fd) {
+		unwatch(s, c);
+		op = EPOLL_CTL_ADD;
+	}
+	if (epoll_ctl(s->ep, op, fd, &e) < 0) {
+		conn_end(s, c);
+		return;
+	}
+	c->hs_fd = fd;
 }
 
 static void accept_conns(struct server *s)
@@ -765,7 +776,7 @@ static void accept_conns(struct server *s)
 			return;
 		}
 		fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
-			     SOCK_CLOEXEC | (s->daemon ? 0 : SOCK_NONBLOCK));
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
@@ -776,8 +787,10 @@ static void accept_conns(struct server *s)
 			continue;
 		}
 		c->fd = fd;
+		c->hs_fd = -1;
 		c->file = -1;
-		c->deadline = time(NULL) + HANDSHAKE_SECONDS;
+		c->deadline = time(NULL) + (s->daemon ? DAEMON_HANDSHAKE_SECONDS :
+					    HANDSHAKE_SECONDS);
 		tool_host(&ss, c->peer, sizeof(c->peer));
 		c->next = s->conns;
 		if (s->conns)
@@ -789,55 +802,8 @@ static void accept_conns(struct server *s)
 			conn_free(s, c);
 			continue;
 		}
-		if (s->daemon) {
-			struct daemon_job *j = calloc(1, sizeof(*j));
-			pthread_attr_t attr;
-			pthread_t t;
-
-			c->state = CS_DAEMON;
-			if (!j) {
-				conn_free(s, c);
-				continue;
-			}
-			j->c = c;
-			j->handoff = s->handoff[1];
-			pthread_attr_init(&attr);
-			pthread_attr_setdetachstate(&attr,
-						    PTHREAD_CREATE_DETACHED);
-			if (pthread_create(&t, &attr, daemon_handshake, j)) {
-				free(j);
-				conn_free(s, c);
-			} else {
-				s->daemon_threads++;
-			}
-			pthread_attr_destroy(&attr);
-			continue;
-		}
-		{
-			struct epoll_event e = { .events = EPOLLIN,
-						 .data.ptr = c };
-
-			c->state = CS_HANDSHAKE;
-			if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
-				conn_free(s, c);
-				continue;
-			}
-			step_handshake(s, c);
-		}
-	}
-}
-
-static void daemon_done(struct server *s)
-{
-	struct daemon_job *j;
-
-	while (read(s->handoff[0], &j, sizeof(j)) == sizeof(j)) {
-		struct conn *c = j->c;
-		int ret = j->ret;
-
-		free(j);
-		s->daemon_threads--;
-		handshaken(s, c, ret);
+		c->state = CS_HANDSHAKE;
+		step_handshake(s, c);
 	}
 }
 
@@ -859,8 +825,8 @@ static bool stalled(struct server *s, struct conn *c, time_t now)
 }
 
 /* Close connections past their deadline (a slow head or body, a silent
- * keep-alive, a stalled in-process handshake) and answers that make no
- * progress; once a second. */
+ * keep-alive, a stalled handshake) and answers that make no progress;
+ * once a second. */
 static void sweep(struct server *s)
 {
 	time_t now = time(NULL);
@@ -878,16 +844,11 @@ static void sweep(struct server *s)
 				conn_end(s, c);
 			break;
 		case CS_HANDSHAKE:
-			if (c->deadline > now)
-				break;
-			(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
-			conn_end(s, c);
-			break;
 		case CS_HEAD:
 			if (c->deadline <= now)
 				conn_end(s, c);
 			break;
-		default:		/* daemon handshakes time out there */
+		default:
 			break;
 		}
 	}
@@ -918,9 +879,8 @@ static void stop(struct server *s)
 	}
 }
 
-/* The drain is over: end every connection.  A daemon handshake's thread
- * owns its connection; shutdown() makes the handshake fail and hand it
- * back. */
+/* The drain is over: end every connection (a handshake through
+ * handshaked is abandoned; the daemon lets the socket go). */
 static void drain_over(struct server *s)
 {
 	struct conn *c, *next;
@@ -930,12 +890,6 @@ static void drain_over(struct server *s)
 	s->drain_over = true;
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (c->state == CS_DAEMON) {
-			(void)shutdown(c->fd, SHUT_RDWR);
-			continue;
-		}
-		if (c->state == CS_HANDSHAKE)
-			(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
 		if (c->state != CS_CLOSING)
 			conn_end(s, c);
 	}
@@ -949,7 +903,7 @@ static bool running(struct server *s)
 
 	if (!s->stopping)
 		return true;
-	if (!s->conns && !s->daemon_threads)
+	if (!s->conns)
 		return false;
 	if (now < s->drain_end)
 		return true;
@@ -1057,7 +1011,7 @@ static void parse_args(int argc, char **argv, struct server *s,
 	a->port = argv[optind];
 }
 
-/* Signals, epoll over the listener, the signals, the ring, the handoff. */
+/* Signals, epoll over the listener, the signals, the ring. */
 static void setup_events(struct server *s)
 {
 	struct epoll_event e = { .events = EPOLLIN };
@@ -1070,8 +1024,7 @@ static void setup_events(struct server *s)
 	signal(SIGPIPE, SIG_IGN);
 	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (s->sfd < 0 || s->ep < 0 ||
-	    pipe2(s->handoff, O_NONBLOCK | O_CLOEXEC) < 0)
+	if (s->sfd < 0 || s->ep < 0)
 		tool_die("setup: %s", ktls_strerror(-errno));
 	s->ring_fd = ktls_ring_fd(s->ring);
 	e.data.ptr = s;
@@ -1080,8 +1033,6 @@ static void setup_events(struct server *s)
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &e);
 	e.data.ptr = &s->ring_fd;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ring_fd, &e);
-	e.data.ptr = &s->handoff;
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->handoff[0], &e);
 	s->listening = true;
 }
 
@@ -1110,8 +1061,6 @@ static void turn(struct server *s)
 			stop(s);
 		} else if (p == &s->ring_fd) {
 			continue;	/* drained at the top */
-		} else if (p == &s->handoff) {
-			daemon_done(s);
 		} else {
 			step_handshake(s, p);
 		}
@@ -1163,8 +1112,6 @@ int main(int argc, char **argv)
 	close(s.lfd);
 	close(s.ep);
 	close(s.sfd);
-	close(s.handoff[0]);
-	close(s.handoff[1]);
 	close(s.root);
 	return 0;
 }
