@@ -92,14 +92,17 @@ LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj/pic/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/static/%.o)
 LIB_SO := $(B)/lib/libktls.so.$(VERSION)
 
+# The programs: the TLS tools in tools/, the HTTPS server and its client
+# in serve/, each beside its man page.
 TOOLS := ktls-probe ktls-client ktls-server ktls-serve ktls-get
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
+TOOL_MAN1 := $(wildcard tools/*.1 serve/*.1)
 # Code the TLS tools share, and what one tool has beside its main file.
-TOOL_COMMON := $(B)/obj/static/libktls/tools/tool.o
-TOOL_OBJS_ktls-get := $(B)/obj/static/libktls/tools/response.o \
-	$(B)/obj/static/libktls/tools/http.o
+TOOL_COMMON := $(B)/obj/static/tools/tool.o
+TOOL_OBJS_ktls-get := $(B)/obj/static/serve/response.o \
+	$(B)/obj/static/serve/http.o
 # (ktls-serve's request parsing, apart from its sockets)
-TOOL_OBJS_ktls-serve := $(B)/obj/static/libktls/tools/http.o
+TOOL_OBJS_ktls-serve := $(B)/obj/static/serve/http.o
 # Benchmarks: standalone programs against the shared library.
 # record-openssl is the OpenSSL peer of record-ktls: libssl, no libktls
 # (and none of wolfSSL's headers, whose OpenSSL layer has the same names),
@@ -124,14 +127,20 @@ HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
 	$(B)/obj/static/handshaked/config.o $(B)/obj/static/handshaked/log.o
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 # ... and of a tool's code, its objects: TOOL_OBJS_<test>.
-TOOL_OBJS_test_response := $(B)/obj/static/libktls/tools/response.o \
-	$(B)/obj/static/libktls/tools/http.o
-TOOL_OBJS_test_http := $(B)/obj/static/libktls/tools/http.o
+TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
+	$(B)/obj/static/serve/http.o
+TOOL_OBJS_test_http := $(B)/obj/static/serve/http.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
-PROBE_SRCS := tests/conform/tls-probe.c tests/conform/probe-lib.c
+# tls-probe.c: the table and main; cases*.c: the probes; probe-*.c: the
+# helper layer of probe.h (records, handshakes, answers).
+PROBE_SRCS := tests/conform/tls-probe.c tests/conform/cases.c \
+	tests/conform/cases-hello.c tests/conform/cases-records.c \
+	tests/conform/probe-record.c tests/conform/probe-handshake.c \
+	tests/conform/probe-answer.c
+PROBE_HDRS := tests/conform/probe.h tests/conform/cases.h
 PROBE_BIN := $(B)/tests/tls-probe
 OPENSSL_LIBS := $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 
@@ -200,19 +209,26 @@ tools: $(TOOL_BINS)
 
 # Dependency files go under obj/, so build/bin and build/tests hold only
 # programs.
-$(B)/bin/%: libktls/tools/%.c $(LIB_SO)
+$(B)/bin/ktls-probe: $(B)/bin/%: tools/%.c $(LIB_SO)
 	@mkdir -p $(@D) $(B)/obj/bin
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
 		$(LDFLAGS) \
 		-L$(B)/lib -lktls $(RPATH)
 
-$(B)/bin/ktls-client $(B)/bin/ktls-server $(B)/bin/ktls-serve \
-		$(B)/bin/ktls-get: $(B)/bin/%: libktls/tools/%.c \
+$(B)/bin/ktls-client $(B)/bin/ktls-server: $(B)/bin/%: tools/%.c \
 		$(TOOL_COMMON) $(LIB_SO)
 	@mkdir -p $(@D) $(B)/obj/bin
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
 		$(TOOL_OBJS_$*) $(TOOL_COMMON) $(LDFLAGS) -L$(B)/lib -lktls \
 		$(RPATH)
+
+# (serve/'s programs share tools/tool.c too)
+$(B)/bin/ktls-serve $(B)/bin/ktls-get: $(B)/bin/%: serve/%.c \
+		$(TOOL_COMMON) $(LIB_SO)
+	@mkdir -p $(@D) $(B)/obj/bin
+	$(CC) $(CPPFLAGS) -Itools $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ \
+		-o $@ $< $(TOOL_OBJS_$*) $(TOOL_COMMON) $(LDFLAGS) \
+		-L$(B)/lib -lktls $(RPATH)
 
 $(B)/bin/ktls-get: $(TOOL_OBJS_ktls-get)
 $(B)/bin/ktls-serve: $(TOOL_OBJS_ktls-serve)
@@ -306,7 +322,7 @@ $(B)/bin/handshakectl: $(B)/obj/static/handshaked/ctl/handshakectl.o \
 # Unit tests link the static objects, so they can reach internal functions.
 $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
 	@mkdir -p $(@D) $(B)/obj/tests
-	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests -Ihandshaked -Ilibktls/tools \
+	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests -Ihandshaked -Itools -Iserve \
 		$(ALL_CFLAGS) -MF $(B)/obj/tests/test_$*.d -MT $@ -o $@ $< \
 		$(HSD_OBJS_test_$*) $(TOOL_OBJS_test_$*) $(LIB_OBJS) $(HELPER_OBJS) $(LDFLAGS) \
 		$(foreach f,$(WRAP_test_$*),-Wl,--wrap=$(f)) \
@@ -318,12 +334,16 @@ $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
 $(B)/tests/test_log: $(HSD_OBJS_test_log)
 
+# A test whose source is gone (renamed, or split as test_conn.c was) must
+# not go on running from its old binary: the tiers run build/tests/test_*.
+UNIT_STALE = $(filter-out $(UNIT_BINS),$(wildcard $(B)/tests/test_*))
 unit: $(UNIT_BINS)
+	$(if $(UNIT_STALE),rm -f $(UNIT_STALE))
 
 conform: $(PROBE_BIN)
 
-# (two sources, one program: the dependencies are spelled out instead)
-$(PROBE_BIN): $(PROBE_SRCS) tests/conform/probe.h
+# (several sources, one program: the dependencies are spelled out instead)
+$(PROBE_BIN): $(PROBE_SRCS) $(PROBE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -o $@ \
 		$(PROBE_SRCS) $(LDFLAGS) $(OPENSSL_LIBS)
@@ -394,8 +414,8 @@ lint:
 		--suppress='preprocessorErrorDirective:libktls/src/ktls_wolf.h' \
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
-		-Ilibktls/tools \
-		libktls/src libktls/tools handshaked bench tests/unit \
+		-Itools -Iserve \
+		libktls/src tools serve handshaked bench tests/unit \
 		tests/helpers.c tests/conform fuzz
 
 # --- fuzzing ----------------------------------------------------------------
@@ -414,15 +434,15 @@ FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	$(PKG_CFLAGS) -MMD -MP
-FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked -Ilibktls/tools
+FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked -Itools -Iserve
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # The handshaked or tool sources a target links (of handshaked, all but
 # main.c at most), and the functions it fakes with -Wl,--wrap (config: no
 # user or group lookups).
 FUZZ_SRCS_proto := $(filter-out handshaked/main.c,$(HSD_SRCS))
 FUZZ_SRCS_config := handshaked/config.c
-FUZZ_SRCS_http := libktls/tools/http.c
-FUZZ_SRCS_response := libktls/tools/response.c libktls/tools/http.c
+FUZZ_SRCS_http := serve/http.c
+FUZZ_SRCS_response := serve/response.c serve/http.c
 FUZZ_WRAP_config := getpwnam getgrnam
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 # (kept: only the pattern rule below names them)
@@ -497,7 +517,7 @@ ifeq ($(DESTDIR),)
 else
 	install -d -m 0750 $(DESTDIR)$(HSD_STATEDIR)
 endif
-	cp -P libktls/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	cp -P $(TOOL_MAN1) $(DESTDIR)$(MANDIR)/man1/
 	cp -P libktls/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	cp -P handshaked/*.5 $(DESTDIR)$(MANDIR)/man5/
 	cp -P handshaked/*.8 $(DESTDIR)$(MANDIR)/man8/

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_http.c - ktls-serve's request parsing (libktls/tools/http.c): what
+ * fuzz_http.c - ktls-serve's request parsing (serve/http.c): what
  * any client on the network sends it.
  *
  * Input: the bytes of a request head (and whatever follows it).

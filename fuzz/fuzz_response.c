@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_response.c - ktls-get's reading of a server's bytes (libktls/tools/
- * response.c): the response head, then a chunked body.
+ * fuzz_response.c - ktls-get's reading of a server's bytes
+ * (serve/response.c): the response head, then a chunked body.
  *
  * Input: one byte that picks the piece size (1-256) the body is fed in,
  * then the bytes as a server would send them.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_http.c - ktls-serve's request parsing (libktls/tools/http.c): the
+ * test_http.c - ktls-serve's request parsing (serve/http.c): the
  * request head, Connection lists, Content-Length and Transfer-Encoding,
  * byte ranges, target paths, and escaping for the access log.
  */
