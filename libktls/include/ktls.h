@@ -1223,6 +1223,14 @@ unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
  * the socket back in that mode.  When handshaked's listen queue is full,
  * the wait fd polls ready at once and the next call tries again.
  *
+ * The context keeps one connection to handshaked open after a handshake
+ * and the next handshake of any of its connections uses it (the daemon
+ * takes requests one after another), so a process that handshakes one
+ * connection after another dials once; concurrent handshakes dial
+ * connections of their own.  The kept connection counts against the
+ * daemon's max_clients_per_uid, is never used by a child after fork(),
+ * and is closed by ktls_ctx_free() or ktls_ctx_set_daemon().
+ *
  * Other differences: there is no software fallback (handshaked refuses a
  * connection the kernel cannot offload); and the handshake state stays
  * in handshaked, so TLS 1.3 tickets that arrive later are dropped and a

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,7 +40,27 @@ struct ktls_daemon_hs {
 	int sock;			/* to handshaked; -1 before the dial */
 	enum daemon_step step;
 	bool nonblock;			/* the TCP fd's mode at the start */
+	bool reused;			/* sock is the context's idle one */
+	bool stale;			/* ... which the daemon had closed */
+	bool clean;			/* a whole exchange: sock may be reused */
 };
+
+/*
+ * One idle connection to handshaked per context, for the next handshake:
+ * handshaked takes requests one after another on a connection, and a
+ * dial (socket, connect, the daemon's accept and its checks of the
+ * caller) costs about as much as the work of a resumed handshake.  A
+ * handshake takes it if it is there; one that ends with a whole exchange
+ * puts its socket back if the place is free.  The lock is one for all
+ * contexts (it is held for a swap); the socket belongs to the process
+ * that made it, so that a child after fork() never shares it.
+ */
+struct ktls_daemon_idle {
+	int sock;			/* -1: none */
+	pid_t pid;			/* the process that put it there */
+};
+
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 			const char *profile)
@@ -67,11 +88,83 @@ int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 			return -ENOMEM;
 		}
 	}
+	ktls_daemon_drop_idle(ctx);
 	free(ctx->daemon_path);
 	free(ctx->daemon_profile);
 	ctx->daemon_path = p;
 	ctx->daemon_profile = q;
 	return 0;
+}
+
+void ktls_daemon_drop_idle(struct ktls_ctx *ctx)
+{
+	struct ktls_daemon_idle *idle;
+
+	pthread_mutex_lock(&idle_lock);
+	idle = ctx->daemon_idle;
+	ctx->daemon_idle = NULL;
+	pthread_mutex_unlock(&idle_lock);
+	if (!idle)
+		return;
+	if (idle->sock >= 0)
+		close(idle->sock);
+	free(idle);
+}
+
+/*
+ * The context's idle connection, in @nonblock's mode, or -1.  One the
+ * daemon closed meanwhile (its idle timeout is its handshake_timeout, or
+ * it restarted) reads as end of stream: dropped here.
+ */
+static int take_idle(struct ktls_ctx *ctx, bool nonblock)
+{
+	struct ktls_daemon_idle *idle;
+	struct pollfd pfd = { .events = POLLIN | POLLRDHUP };
+	int s = -1, flags, want;
+
+	pthread_mutex_lock(&idle_lock);
+	idle = ctx->daemon_idle;
+	if (idle && idle->sock >= 0) {
+		if (idle->pid == getpid())
+			s = idle->sock;
+		else
+			close(idle->sock);	/* the parent's, in a child */
+		idle->sock = -1;
+	}
+	pthread_mutex_unlock(&idle_lock);
+	if (s < 0)
+		return -1;
+	pfd.fd = s;
+	flags = fcntl(s, F_GETFL);
+	want = nonblock ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	if (poll(&pfd, 1, 0) != 0 || flags < 0 ||
+	    (want != flags && fcntl(s, F_SETFL, want) < 0)) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* Keep @d's socket for the next handshake if the place is free. */
+static void put_idle(struct ktls_ctx *ctx, struct ktls_daemon_hs *d)
+{
+	struct ktls_daemon_idle *idle;
+
+	pthread_mutex_lock(&idle_lock);
+	idle = ctx->daemon_idle;
+	if (!idle) {
+		idle = malloc(sizeof(*idle));
+		if (idle) {
+			idle->sock = -1;
+			ctx->daemon_idle = idle;
+		}
+	}
+	if (idle && idle->sock < 0) {
+		idle->sock = d->sock;
+		idle->pid = getpid();
+		d->sock = -1;
+	}
+	pthread_mutex_unlock(&idle_lock);
 }
 
 static int build_request(struct ktls_conn *conn, struct ktls_proto_msg *m)
@@ -192,10 +285,19 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 	return status;
 }
 
+static int new_socket(const struct ktls_daemon_hs *d)
+{
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+		       (d->nonblock ? SOCK_NONBLOCK : 0), 0);
+
+	return s < 0 ? -errno : s;
+}
+
 /*
- * Connect to handshaked.  Blocking: waits while its listen queue is
- * full.  Non-blocking: -EAGAIN then; an unconnected SEQPACKET socket
- * polls ready at once, so the next call simply tries again.
+ * Connect to handshaked, or take the context's idle connection.  A new
+ * connection, blocking, waits while the daemon's listen queue is full;
+ * non-blocking, it gets -EAGAIN then, and as an unconnected SEQPACKET
+ * socket polls ready at once, the next call simply tries again.
  */
 static int dial(struct ktls_conn *conn, struct ktls_daemon_hs *d)
 {
@@ -203,10 +305,16 @@ static int dial(struct ktls_conn *conn, struct ktls_daemon_hs *d)
 	int ret;
 
 	if (d->sock < 0) {
-		d->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
-				 (d->nonblock ? SOCK_NONBLOCK : 0), 0);
-		if (d->sock < 0)
-			return -errno;
+		ret = take_idle(conn->ctx, d->nonblock);
+		d->reused = ret >= 0;
+		if (d->reused) {
+			d->sock = ret;
+			return 0;
+		}
+		ret = new_socket(d);
+		if (ret < 0)
+			return ret;
+		d->sock = ret;
 	}
 	strcpy(sun.sun_path, conn->ctx->daemon_path);
 	do
@@ -238,6 +346,12 @@ static int send_request(struct ktls_conn *conn, struct ktls_daemon_hs *d)
 	ret = ktls_proto_send(d->sock, m, conn->fd);
 	if (ret == -EAGAIN) {
 		conn->events = POLLOUT;
+		goto out_free;
+	}
+	/* A reused connection the daemon closed: dial again. */
+	if (d->reused && (ret == -EPIPE || ret == -ECONNRESET ||
+			  ret == -ENOTCONN)) {
+		d->stale = true;
 		goto out_free;
 	}
 	/* -EPIPE: handshaked refused this connection (too many of this
@@ -283,6 +397,14 @@ static int wait_result(struct ktls_conn *conn, struct ktls_daemon_hs *d)
 		ret = -EAGAIN;
 		goto out_free;
 	}
+	if (n <= 0 && d->reused && (n == 0 || n == -ECONNRESET)) {
+		/* A reused connection the daemon dropped as idle before it
+		 * read the request (it never drops a client during a
+		 * handshake): dial again. */
+		d->stale = true;
+		ret = -ECONNRESET;
+		goto out_free;
+	}
 	if (n <= 0) {
 		ret = n == 0 ? -ECONNRESET : (int)n;
 		ktls_set_err(conn->err, "handshaked went away during the "
@@ -292,6 +414,9 @@ static int wait_result(struct ktls_conn *conn, struct ktls_daemon_hs *d)
 	}
 	conn->err[0] = '\0';
 	ret = read_result(conn, m->buf, (size_t)n);
+	/* A whole exchange leaves the connection ready for another, unless
+	 * the reply was not one we could read, or refused the connection. */
+	d->clean = ret != -EBADMSG && ret != -ENOMEM && ret != -EUSERS;
 	/* Not a result: the application would wait for nothing. */
 	if (ret == -EAGAIN) {
 		ktls_set_err(conn->err, "handshaked sent a bad status");
@@ -347,6 +472,7 @@ int ktls_daemon_handshake(struct ktls_conn *conn)
 		d->nonblock = flags & O_NONBLOCK;
 		conn->daemon = d;
 	}
+again:
 	switch (d->step) {
 	case DAEMON_DIAL:
 		ret = dial(conn, d);
@@ -369,6 +495,25 @@ int ktls_daemon_handshake(struct ktls_conn *conn)
 	}
 	if (ret == -EAGAIN && d->nonblock)
 		return ret;
+	if (d->stale) {
+		/*
+		 * The idle connection was stale: once more, on a new one,
+		 * made before the old one is closed, so that its number
+		 * differs (an application may be watching the old one).
+		 */
+		int old = d->sock;
+
+		d->sock = new_socket(d);
+		close(old);
+		d->reused = false;
+		d->stale = false;
+		d->step = DAEMON_DIAL;
+		if (d->sock >= 0)
+			goto again;
+		ret = d->sock;
+	}
+	if (d->clean)
+		put_idle(conn->ctx, d);
 	ktls_daemon_end(conn);
 	return ret == -EAGAIN ? -EIO : ret;
 }

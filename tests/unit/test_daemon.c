@@ -7,7 +7,9 @@
  *
  * On a non-blocking fd every step that would block returns -EAGAIN, with
  * ktls_conn_wait_fd() and ktls_conn_events() naming what to wait for; on
- * a blocking fd the handshake runs to the end in one call.
+ * a blocking fd the handshake runs to the end in one call.  A context
+ * keeps its connection to the daemon for the next handshake, and dials
+ * again when the daemon has closed it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -251,10 +253,123 @@ static void test_nonblocking_completes_after_reply(void **state)
 	assert_true(poll_fd(wfd, POLLIN, 5000) & POLLIN);
 	assert_int_equal(ktls_conn_handshake(f->conn), 0);
 	assert_session(f);
-	/* Done: the daemon socket is closed, the wait fd is the TCP one. */
+	/* Done: the wait fd is the TCP one again. */
 	assert_int_equal(ktls_conn_wait_fd(f->conn), f->pair[0]);
 	assert_int_equal(ktls_conn_handshake(f->conn), 0);
-	assert_int_equal(recv(s, &wfd, sizeof(wfd), MSG_DONTWAIT), 0);
+	/* The connection to the daemon stays open, for the next one. */
+	assert_int_equal(recv(s, &wfd, sizeof(wfd), MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	close(s);
+}
+
+/* A second connection of the context: the fixture's is done. */
+static void next_conn(struct fix *f)
+{
+	ktls_conn_free(f->conn);
+	f->conn = ktls_conn_new(f->ctx, f->pair[0], KTLS_ROLE_SERVER);
+	assert_non_null(f->conn);
+}
+
+/* A request on the connection @s the fake daemon already has. */
+static void fake_take_on(struct fix *f, int s)
+{
+	struct ktls_proto_msg *m = malloc(sizeof(*m));
+	enum ktls_msg_type type;
+	ssize_t n;
+	int fd;
+
+	assert_non_null(m);
+	n = ktls_proto_recv(s, m->buf, sizeof(m->buf), &fd);
+	assert_true(n > 0);
+	assert_true(fd >= 0);
+	assert_true(same_file(fd, f->pair[0]));
+	close(fd);
+	assert_int_equal(ktls_proto_check(m->buf, (size_t)n, &type), 0);
+	assert_int_equal(type, KTLS_MSG_HANDSHAKE);
+	free(m);
+}
+
+/* Two handshakes, one connection to the daemon: no second dial. */
+static void test_connection_reused(void **state)
+{
+	struct fix *f = *state;
+	int wfd, s;
+
+	wfd = start_nonblocking(f);
+	s = fake_take(f);
+	fake_reply(s, 0, NULL);
+	assert_true(poll_fd(wfd, POLLIN, 5000) & POLLIN);
+	assert_int_equal(ktls_conn_handshake(f->conn), 0);
+
+	next_conn(f);
+	assert_int_equal(ktls_conn_handshake(f->conn), -EAGAIN);
+	assert_int_equal(ktls_conn_events(f->conn), POLLIN);
+	/* Nobody dialled: the request came on the same connection. */
+	assert_int_equal(poll_fd(f->lfd, POLLIN, 0), 0);
+	assert_int_equal(ktls_conn_wait_fd(f->conn), wfd);
+	fake_take_on(f, s);
+	fake_reply(s, 0, NULL);
+	assert_true(poll_fd(wfd, POLLIN, 5000) & POLLIN);
+	assert_int_equal(ktls_conn_handshake(f->conn), 0);
+	assert_session(f);
+	close(s);
+}
+
+/* The daemon closed the kept connection (its idle timeout): dial anew. */
+static void test_closed_connection_not_reused(void **state)
+{
+	struct fix *f = *state;
+	int wfd, s;
+
+	wfd = start_nonblocking(f);
+	s = fake_take(f);
+	fake_reply(s, 0, NULL);
+	assert_true(poll_fd(wfd, POLLIN, 5000) & POLLIN);
+	assert_int_equal(ktls_conn_handshake(f->conn), 0);
+	close(s);
+
+	next_conn(f);
+	assert_int_equal(ktls_conn_handshake(f->conn), -EAGAIN);
+	assert_int_equal(ktls_conn_events(f->conn), POLLIN);
+	s = fake_take(f);
+	fake_reply(s, 0, NULL);
+	assert_true(poll_fd(ktls_conn_wait_fd(f->conn), POLLIN, 5000) &
+		    POLLIN);
+	assert_int_equal(ktls_conn_handshake(f->conn), 0);
+	assert_session(f);
+	close(s);
+}
+
+/*
+ * The daemon closes the kept connection just as a request goes on it,
+ * unread: the handshake goes on, on a new connection whose number differs
+ * from the one the application was told to watch.
+ */
+static void test_connection_closed_under_the_request(void **state)
+{
+	struct fix *f = *state;
+	int wfd, s;
+
+	wfd = start_nonblocking(f);
+	s = fake_take(f);
+	fake_reply(s, 0, NULL);
+	assert_true(poll_fd(wfd, POLLIN, 5000) & POLLIN);
+	assert_int_equal(ktls_conn_handshake(f->conn), 0);
+
+	next_conn(f);
+	assert_int_equal(ktls_conn_handshake(f->conn), -EAGAIN);
+	assert_int_equal(ktls_conn_wait_fd(f->conn), wfd);
+	close(s);
+	assert_true(poll_fd(wfd, POLLIN, 5000) & POLLIN);
+	assert_int_equal(ktls_conn_handshake(f->conn), -EAGAIN);
+	assert_int_equal(ktls_conn_events(f->conn), POLLIN);
+	assert_int_not_equal(ktls_conn_wait_fd(f->conn), wfd);
+	s = fake_take(f);
+	fake_reply(s, 0, NULL);
+	assert_true(poll_fd(ktls_conn_wait_fd(f->conn), POLLIN, 5000) &
+		    POLLIN);
+	assert_int_equal(ktls_conn_handshake(f->conn), 0);
+	assert_session(f);
 	close(s);
 }
 
@@ -408,8 +523,6 @@ static void *fake_thread(void *arg)
 	int s = fake_take(f);
 
 	fake_reply(s, 0, NULL);
-	/* Stay until the client has read the reply and closed. */
-	(void)poll_fd(s, POLLIN, 10000);
 	close(s);
 	return NULL;
 }
@@ -434,7 +547,6 @@ static void *fake_thread_err(void *arg)
 	int s = fake_take(f);
 
 	fake_reply(s, -ENOENT, "no profile 'web'");
-	(void)poll_fd(s, POLLIN, 10000);
 	close(s);
 	return NULL;
 }
@@ -463,6 +575,9 @@ int main(void)
 		T(test_no_daemon),
 		T(test_nonblocking_full_backlog),
 		T(test_nonblocking_abandoned),
+		T(test_connection_reused),
+		T(test_closed_connection_not_reused),
+		T(test_connection_closed_under_the_request),
 		T(test_blocking_runs_to_the_end),
 		T(test_blocking_error_propagates),
 #undef T
