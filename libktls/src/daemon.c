@@ -414,14 +414,14 @@ static int wait_result(struct ktls_conn *conn, struct ktls_daemon_hs *d)
 	}
 	conn->err[0] = '\0';
 	ret = read_result(conn, m->buf, (size_t)n);
-	/* A whole exchange leaves the connection ready for another, unless
-	 * the reply was not one we could read, or refused the connection. */
-	d->clean = ret != -EBADMSG && ret != -ENOMEM && ret != -EUSERS;
 	/* Not a result: the application would wait for nothing. */
 	if (ret == -EAGAIN) {
 		ktls_set_err(conn->err, "handshaked sent a bad status");
 		ret = -EBADMSG;
 	}
+	/* A whole exchange leaves the connection ready for another, unless
+	 * the reply was not one we could read, or refused the connection. */
+	d->clean = ret != -EBADMSG && ret != -ENOMEM && ret != -EUSERS;
 out_free:
 	explicit_bzero(m, sizeof(*m));
 	free(m);
