@@ -1223,13 +1223,15 @@ unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
  * the socket back in that mode.  When handshaked's listen queue is full,
  * the wait fd polls ready at once and the next call tries again.
  *
- * The context keeps one connection to handshaked open after a handshake
- * and the next handshake of any of its connections uses it (the daemon
- * takes requests one after another), so a process that handshakes one
- * connection after another dials once; concurrent handshakes dial
- * connections of their own.  The kept connection counts against the
- * daemon's max_clients_per_uid, is never used by a child after fork(),
- * and is closed by ktls_ctx_free() or ktls_ctx_set_daemon().
+ * After a blocking handshake the context keeps its connection to
+ * handshaked open, and the next handshake of any of its connections uses
+ * it (the daemon takes requests one after another), so a process that
+ * handshakes one connection after another dials once.  A socket that
+ * ktls_conn_wait_fd() named is never kept: libktls closes it when the
+ * handshake ends.  The kept connection counts against the daemon's
+ * max_clients_per_uid until the daemon drops it as idle (after its
+ * handshake_timeout), is never used by a child after fork(), and is
+ * closed by ktls_ctx_free() or ktls_ctx_set_daemon().
  *
  * Other differences: there is no software fallback (handshaked refuses a
  * connection the kernel cannot offload); and the handshake state stays

@@ -43,6 +43,7 @@ struct ktls_daemon_hs {
 	bool reused;			/* sock is the context's idle one */
 	bool stale;			/* ... which the daemon had closed */
 	bool clean;			/* a whole exchange: sock may be reused */
+	bool shown;			/* ktls_conn_wait_fd() named sock */
 };
 
 /*
@@ -51,9 +52,13 @@ struct ktls_daemon_hs {
  * dial (socket, connect, the daemon's accept and its checks of the
  * caller) costs about as much as the work of a resumed handshake.  A
  * handshake takes it if it is there; one that ends with a whole exchange
- * puts its socket back if the place is free.  The lock is one for all
- * contexts (it is held for a swap); the socket belongs to the process
- * that made it, so that a child after fork() never shares it.
+ * puts its socket back if the place is free, unless the application was
+ * told to wait on it (-EAGAIN): it may be in the application's epoll
+ * set, which only its close takes it out of.  So blocking handshakes
+ * (one after another in a process, the case this is for) keep it, and
+ * non-blocking ones use it once.  The lock is one for all contexts (it
+ * is held for a swap); the socket belongs to the process that made it,
+ * so that a child after fork() never shares it.
  */
 struct ktls_daemon_idle {
 	int sock;			/* -1: none */
@@ -493,8 +498,10 @@ again:
 		ret = -EINVAL;
 		break;
 	}
-	if (ret == -EAGAIN && d->nonblock)
+	if (ret == -EAGAIN && d->nonblock) {
+		d->shown = true;
 		return ret;
+	}
 	if (d->stale) {
 		/*
 		 * The idle connection was stale: once more, on a new one,
@@ -507,12 +514,13 @@ again:
 		close(old);
 		d->reused = false;
 		d->stale = false;
+		d->shown = false;
 		d->step = DAEMON_DIAL;
 		if (d->sock >= 0)
 			goto again;
 		ret = d->sock;
 	}
-	if (d->clean)
+	if (d->clean && !d->shown)
 		put_idle(conn->ctx, d);
 	ktls_daemon_end(conn);
 	return ret == -EAGAIN ? -EIO : ret;
