@@ -182,6 +182,7 @@ struct ktls_ctx {
 	void *cb_arg;
 	char *daemon_path;		/* daemon mode: handshaked's socket */
 	char *daemon_profile;
+	struct ktls_daemon_idle *daemon_idle;	/* daemon.c: for reuse */
 	bool caches_ready;
 	struct ktls_cache client_cache;	/* peer name:port/peer id */
 	struct ktls_cache server_cache;	/* session ID */
@@ -331,6 +332,7 @@ struct ktls_conn {
 	struct ktls_conn_data data;
 	struct ktls_conn_rekey rekey;
 	struct ktls_conn_ring ring;
+	struct ktls_daemon_hs *daemon;	/* daemon.c: a handshake under way */
 };
 
 /* cipher.c */
@@ -496,6 +498,12 @@ const char *ktls_ulp_reason(int err);
 
 /* daemon.c */
 KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);
+/* The socket to handshaked while a handshake is under way, or -1. */
+int ktls_daemon_wait_fd(const struct ktls_conn *conn);
+/* Abandon or finish a daemon handshake: close its socket, free it. */
+void ktls_daemon_end(struct ktls_conn *conn);
+/* Close the context's idle connection to handshaked, if any. */
+void ktls_daemon_drop_idle(struct ktls_ctx *ctx);
 
 /* sock.c */
 KTLS_MUST_CHECK int ktls_tcp_pair(int fds[2], const char **whyp);
