@@ -149,13 +149,15 @@ static void session_out(struct ktls_ctx *ctx, struct ktls_conn *conn,
 static int dial(const char *host, const char *port)
 {
 	struct addrinfo hints = { 0 }, *res, *ai;
+	char addr[300];
 	int fd = -1, ret;
 
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_family = AF_UNSPEC;
 	ret = getaddrinfo(host, port, &hints, &res);
 	if (ret)
-		tool_die("%s:%s: %s", host, port, gai_strerror(ret));
+		tool_die("%s: %s", tool_join(host, port, addr, sizeof(addr)),
+			 gai_strerror(ret));
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
@@ -169,7 +171,8 @@ static int dial(const char *host, const char *port)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		tool_die("connect to %s:%s: %s", host, port, strerror(ret));
+		tool_die("connect to %s: %s", tool_join(host, port, addr,
+			 sizeof(addr)), strerror(ret));
 	return fd;
 }
 
@@ -179,7 +182,7 @@ int main(int argc, char **argv)
 	const char *name = NULL, *file = NULL, *sess_out = NULL;
 	const char *sess_in = NULL, *peer_id = NULL, *sess_key = NULL;
 	const char *host, *port;
-	char hostbuf[256];
+	char hostbuf[256], addr[300];
 	bool no_stdin = false;
 	long long sent = 0, received = 0;
 	struct ktls_ctx *ctx;
@@ -262,9 +265,8 @@ int main(int argc, char **argv)
 	}
 	ret = ktls_conn_handshake(conn);
 	if (ret < 0)
-		tool_die(strchr(host, ':') ? "handshake with [%s]:%s failed: %s"
-			 : "handshake with %s:%s failed: %s", host, port,
-			 ktls_conn_errstr(conn));
+		tool_die("handshake with %s failed: %s", tool_join(host, port,
+			 addr, sizeof(addr)), ktls_conn_errstr(conn));
 	if (!o.quiet)
 		tool_print_session(stderr, conn);
 

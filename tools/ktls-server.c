@@ -232,6 +232,7 @@ int main(int argc, char **argv)
 	struct server s = { .bind = "127.0.0.1", .count = -1 };
 	struct ktls_ctx *ctx;
 	int c, lfd, port, ret, failed = 0;
+	char portstr[8], addr[80];
 	long done = 0;
 	char *end;
 
@@ -290,9 +291,10 @@ int main(int argc, char **argv)
 	if (s.no_cache && ktls_ctx_set_session_cache(ctx, 0, 7200) < 0)
 		tool_die("--no-cache: %s", ktls_ctx_errstr(ctx));
 	lfd = tool_listen(s.bind, argv[optind], 64, &port);
+	snprintf(portstr, sizeof(portstr), "%d", port);
 	if (!s.o.quiet)
-		fprintf(stderr, strchr(s.bind, ':') ? "%s: listening on [%s]:%d\n"
-			: "%s: listening on %s:%d\n", tool_name, s.bind, port);
+		fprintf(stderr, "%s: listening on %s\n", tool_name,
+			tool_join(s.bind, portstr, addr, sizeof(addr)));
 	if (s.ready_file)
 		write_ready(s.ready_file, port);
 

@@ -361,18 +361,26 @@ const char *tool_host(const struct sockaddr_storage *ss, char *buf,
 	return buf;
 }
 
+const char *tool_join(const char *host, const char *port, char *buf,
+		      size_t size)
+{
+	snprintf(buf, size, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+		 port);
+	return buf;
+}
+
 const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
 		      size_t size)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], port[8];
 	const struct sockaddr_in6 *s6 = (const void *)ss;
 	const struct sockaddr_in *s4 = (const void *)ss;
-	bool v6 = ss->ss_family == AF_INET6;
 
 	tool_host(ss, host, sizeof(host));
-	snprintf(buf, size, v6 && strchr(host, ':') ? "[%s]:%u" : "%s:%u",
-		 host, ntohs(v6 ? s6->sin6_port : s4->sin_port));
-	return buf;
+	snprintf(port, sizeof(port), "%u", ntohs(ss->ss_family == AF_INET6 ?
+						  s6->sin6_port :
+						  s4->sin_port));
+	return tool_join(host, port, buf, size);
 }
 
 int tool_host_port(const char *arg, char *host, size_t size,

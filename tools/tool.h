@@ -109,6 +109,10 @@ const char *tool_host(const struct sockaddr_storage *ss, char *buf,
 /* "1.2.3.4:5" or "[::1]:5" (IPv4-mapped addresses as IPv4), in @buf. */
 const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
 		      size_t size);
+/* The reverse: "HOST:PORT", an IPv6 address in brackets ("[::1]:443"),
+ * in @buf. */
+const char *tool_join(const char *host, const char *port, char *buf,
+		      size_t size);
 /* Split "HOST:PORT" or "[IPv6]:PORT": @host gets the host, *@port points
  * into @arg.  Return: 0, or -EINVAL. */
 int tool_host_port(const char *arg, char *host, size_t size,
