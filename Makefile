@@ -134,7 +134,13 @@ HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
-PROBE_SRCS := tests/conform/tls-probe.c tests/conform/probe-lib.c
+# tls-probe.c: the table and main; cases*.c: the probes; probe-*.c: the
+# helper layer of probe.h (records, handshakes, answers).
+PROBE_SRCS := tests/conform/tls-probe.c tests/conform/cases.c \
+	tests/conform/cases-hello.c tests/conform/cases-records.c \
+	tests/conform/probe-record.c tests/conform/probe-handshake.c \
+	tests/conform/probe-answer.c
+PROBE_HDRS := tests/conform/probe.h tests/conform/cases.h
 PROBE_BIN := $(B)/tests/tls-probe
 OPENSSL_LIBS := $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 
@@ -323,12 +329,16 @@ $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
 $(B)/tests/test_log: $(HSD_OBJS_test_log)
 
+# A test whose source is gone (renamed, or split as test_conn.c was) must
+# not go on running from its old binary: the tiers run build/tests/test_*.
+UNIT_STALE = $(filter-out $(UNIT_BINS),$(wildcard $(B)/tests/test_*))
 unit: $(UNIT_BINS)
+	$(if $(UNIT_STALE),rm -f $(UNIT_STALE))
 
 conform: $(PROBE_BIN)
 
-# (two sources, one program: the dependencies are spelled out instead)
-$(PROBE_BIN): $(PROBE_SRCS) tests/conform/probe.h
+# (several sources, one program: the dependencies are spelled out instead)
+$(PROBE_BIN): $(PROBE_SRCS) $(PROBE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -o $@ \
 		$(PROBE_SRCS) $(LDFLAGS) $(OPENSSL_LIBS)
