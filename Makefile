@@ -101,8 +101,11 @@ TOOL_MAN1 := $(wildcard tools/*.1 serve/*.1)
 TOOL_COMMON := $(B)/obj/static/tools/opt.o $(B)/obj/static/tools/tool.o
 TOOL_OBJS_ktls-get := $(B)/obj/static/serve/response.o \
 	$(B)/obj/static/serve/http.o
-# (ktls-serve's request parsing, apart from its sockets)
-TOOL_OBJS_ktls-serve := $(B)/obj/static/serve/http.o
+# (ktls-serve: its loop, HTTP handling and file jail beside its main;
+# http.c, the request parsing, apart from any socket)
+TOOL_OBJS_ktls-serve := $(B)/obj/static/serve/loop.o \
+	$(B)/obj/static/serve/request.o $(B)/obj/static/serve/jail.o \
+	$(B)/obj/static/serve/http.o
 # Benchmarks: standalone programs against the shared library.
 # record-openssl is the OpenSSL peer of record-ktls: libssl, no libktls
 # (and none of wolfSSL's headers, whose OpenSSL layer has the same names),
@@ -130,6 +133,7 @@ HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
 	$(B)/obj/static/serve/http.o
 TOOL_OBJS_test_http := $(B)/obj/static/serve/http.o
+TOOL_OBJS_test_jail := $(B)/obj/static/serve/jail.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
@@ -227,6 +231,8 @@ $(B)/bin/ktls-serve $(B)/bin/ktls-get: $(B)/bin/%: serve/%.c \
 
 $(B)/bin/ktls-get: $(TOOL_OBJS_ktls-get)
 $(B)/bin/ktls-serve: $(TOOL_OBJS_ktls-serve)
+# (loop.c names tools/tool.h's tool_host())
+$(B)/obj/static/serve/loop.o: CPPFLAGS += -Itools
 
 bench-build: $(BENCH_BINS)
 
@@ -327,6 +333,7 @@ $(B)/tests/test_config: $(HSD_OBJS_test_config)
 $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
 $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
+$(B)/tests/test_jail: $(TOOL_OBJS_test_jail)
 $(B)/tests/test_log: $(HSD_OBJS_test_log)
 
 # A test whose source is gone (renamed, or split as test_conn.c was) must

@@ -247,8 +247,8 @@ bool ktls_caps_io_uring_op(const struct ktls_caps *caps, unsigned int opcode);
  *  -EINVAL	  a NULL object, an out-of-range value, or a call in the wrong
  *		  state (e.g. ktls_send() before the handshake)
  *  -ENOMEM	  out of memory
- *  -EAGAIN	  the fd is non-blocking and the call would block; poll for
- *		  ktls_conn_events() and call again
+ *  -EAGAIN	  the fd is non-blocking and the call would block; poll
+ *		  ktls_conn_wait_fd() for ktls_conn_events() and call again
  *  -EPROTONOSUPPORT  refused by policy (an insecure version, cipher or
  *		  feature); ktls_ctx_errstr()/ktls_conn_errstr() say which
  *  -EKEYREJECTED the peer's certificate failed verification;
@@ -539,8 +539,11 @@ KTLS_MUST_CHECK int ktls_conn_set_peer_name(struct ktls_conn *conn,
  *
  * On a blocking fd this returns when the handshake is over.  On a
  * non-blocking fd it returns -EAGAIN whenever it would block; wait for
- * ktls_conn_events() on the fd and call it again.  Once it returned 0 it
- * returns 0 again.  On success the keys are in the kernel where it could
+ * ktls_conn_events() on ktls_conn_wait_fd() (the connection's fd in
+ * process, the socket to handshaked in daemon mode, see
+ * ktls_ctx_set_daemon()) and call it again.  There is no time limit on a
+ * non-blocking handshake: the application bounds the wait.  Once it
+ * returned 0 it returns 0 again.  On success the keys are in the kernel where it could
  * take them (RX is installed first: a kernel that refuses it leaves the
  * socket plain TCP and the whole record layer in wolfSSL), and no byte the
  * peer sent after the handshake is lost.
@@ -554,9 +557,34 @@ KTLS_MUST_CHECK int ktls_conn_handshake(struct ktls_conn *conn);
 /**
  * ktls_conn_events() - what to wait for after -EAGAIN
  * @conn: a connection
+ *
+ * The events are for ktls_conn_wait_fd(): after -EAGAIN from
+ * ktls_conn_handshake() in daemon mode they are the daemon socket's.
+ *
  * Return: POLLIN or POLLOUT (from <poll.h>).
  */
 short ktls_conn_events(const struct ktls_conn *conn);
+
+/**
+ * ktls_conn_wait_fd() - the fd to wait on after -EAGAIN
+ * @conn: a connection
+ *
+ * In process this is ktls_conn_fd().  During a daemon-mode handshake on a
+ * non-blocking fd (ktls_ctx_set_daemon()) the answer comes from
+ * handshaked, not from the peer, so it is the connection's socket to
+ * handshaked, which libktls owns: poll it for ktls_conn_events(), never
+ * read, write or close it, and ask again after every -EAGAIN, as it
+ * changes when the handshake ends (back to ktls_conn_fd()).  libktls
+ * closes it then, or in ktls_conn_free(), which takes it out of any
+ * epoll set: don't EPOLL_CTL_DEL it afterwards (its number may be
+ * reused).  While
+ * handshaked holds the TCP socket the application must not use it or
+ * change its flags.  Like OpenSSL's SSL_get_all_async_fds().
+ *
+ * Context: any time; the value is valid until the next call on @conn.
+ * Return: an fd, or -EINVAL for a NULL @conn.
+ */
+int ktls_conn_wait_fd(const struct ktls_conn *conn);
 
 /**
  * ktls_conn_fd() - the socket of a connection
@@ -1183,12 +1211,30 @@ unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
  * result; everything after it (ktls_send(), ktls_recv(), ktls_close(),
  * the getters) works as in process.  The context's own trust store,
  * identities and options are not used, except the peer name and ALPN
- * list of each connection, which are sent along.  Differences: the
- * handshake blocks until handshaked answers, whatever the fd's mode;
- * there is no software fallback (handshaked refuses a connection the
- * kernel cannot offload); and the handshake state stays in handshaked,
- * so TLS 1.3 tickets that arrive later are dropped and a KeyUpdate from
- * the peer ends the connection with -EKEYEXPIRED.
+ * list of each connection, which are sent along.
+ *
+ * On a blocking fd the handshake blocks until handshaked answers (at
+ * most its handshake timeout, plus a guard).  On a non-blocking fd it
+ * never blocks: it returns -EAGAIN, and the application waits for
+ * ktls_conn_events() on ktls_conn_wait_fd(), the socket to handshaked,
+ * with a time limit of its own; freeing the connection meanwhile
+ * abandons the handshake (handshaked stops it and lets the TCP socket
+ * go).  The fd's mode when the handshake starts decides; handshaked gives
+ * the socket back in that mode.  When handshaked's listen queue is full,
+ * the wait fd polls ready at once and the next call tries again.
+ *
+ * The context keeps one connection to handshaked open after a handshake
+ * and the next handshake of any of its connections uses it (the daemon
+ * takes requests one after another), so a process that handshakes one
+ * connection after another dials once; concurrent handshakes dial
+ * connections of their own.  The kept connection counts against the
+ * daemon's max_clients_per_uid, is never used by a child after fork(),
+ * and is closed by ktls_ctx_free() or ktls_ctx_set_daemon().
+ *
+ * Other differences: there is no software fallback (handshaked refuses a
+ * connection the kernel cannot offload); and the handshake state stays
+ * in handshaked, so TLS 1.3 tickets that arrive later are dropped and a
+ * KeyUpdate from the peer ends the connection with -EKEYEXPIRED.
  *
  * Return: 0; -EINVAL for an empty profile, one over 63 bytes, or a path of
  * 108 bytes or more.

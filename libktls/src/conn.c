@@ -69,6 +69,7 @@ void ktls_conn_free(struct ktls_conn *conn)
 	if (!conn)
 		return;
 	ktls_conn_drop_ssl(conn);
+	ktls_daemon_end(conn);
 	free_peer_certs(conn);
 	ktls_session_free(conn->session);
 	ktls_session_free(conn->offer);
@@ -98,6 +99,16 @@ const char *ktls_conn_offload_reason(const struct ktls_conn *conn)
 int ktls_conn_fd(const struct ktls_conn *conn)
 {
 	return conn ? conn->fd : -EINVAL;
+}
+
+int ktls_conn_wait_fd(const struct ktls_conn *conn)
+{
+	int fd;
+
+	if (!conn)
+		return -EINVAL;
+	fd = ktls_daemon_wait_fd(conn);
+	return fd >= 0 ? fd : conn->fd;
 }
 
 short ktls_conn_events(const struct ktls_conn *conn)
@@ -807,6 +818,25 @@ static int record_session(struct ktls_conn *conn)
 	return 0;
 }
 
+/* One step of the handshake in process, on wolfSSL. */
+static int handshake_step(struct ktls_conn *conn)
+{
+	int ret;
+
+	ret = conn->role == KTLS_ROLE_CLIENT ? wolfSSL_connect(conn->ssl) :
+					       wolfSSL_accept(conn->ssl);
+	if (ret != WOLFSSL_SUCCESS)
+		return handshake_error(conn, ret);
+	ret = record_session(conn);
+	if (ret < 0)
+		return ret;
+	if (!conn->cipher) {
+		ktls_set_err(conn->err, "negotiated a cipher outside policy");
+		return -EPROTO;
+	}
+	return ktls_offload(conn);
+}
+
 int ktls_conn_handshake(struct ktls_conn *conn)
 {
 	int ret;
@@ -818,16 +848,19 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 		conn->err[0] = '\0';
 		if (conn->ctx->daemon_path) {
 			ret = ktls_daemon_handshake(conn);
-			if (ret < 0)
-				goto fail;
-			goto done;
+			break;
 		}
 		ret = conn_setup(conn);
 		if (ret < 0)
-			goto fail;
+			break;
 		conn->state = KTLS_ST_HANDSHAKE;
+		ret = handshake_step(conn);
 		break;
 	case KTLS_ST_HANDSHAKE:
+		/* A daemon handshake comes back here until handshaked
+		 * answers (non-blocking fd). */
+		ret = conn->daemon ? ktls_daemon_handshake(conn) :
+				     handshake_step(conn);
 		break;
 	case KTLS_ST_OPEN:
 	case KTLS_ST_CLOSED:
@@ -835,27 +868,12 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 	default:
 		return -EINVAL;
 	}
-
-	ret = conn->role == KTLS_ROLE_CLIENT ? wolfSSL_connect(conn->ssl) :
-					       wolfSSL_accept(conn->ssl);
-	if (ret != WOLFSSL_SUCCESS) {
-		ret = handshake_error(conn, ret);
-		if (ret == -EAGAIN)
-			return ret;
-		goto fail;
+	if (ret == -EAGAIN) {
+		conn->state = KTLS_ST_HANDSHAKE;
+		return ret;
 	}
-	ret = record_session(conn);
 	if (ret < 0)
 		goto fail;
-	if (!conn->cipher) {
-		ktls_set_err(conn->err, "negotiated a cipher outside policy");
-		ret = -EPROTO;
-		goto fail;
-	}
-	ret = ktls_offload(conn);
-	if (ret < 0)
-		goto fail;
-done:
 	conn->state = KTLS_ST_OPEN;
 	if (conn->cbs.handshake_done)
 		conn->cbs.handshake_done(conn, conn->cb_arg);

@@ -100,6 +100,7 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 	if (ctx->wctx)
 		wolfSSL_CTX_free(ctx->wctx);
 	ktls_tickets_free(ctx->tickets);
+	ktls_daemon_drop_idle(ctx);
 	free(ctx->daemon_path);
 	free(ctx->daemon_profile);
 	explicit_bzero(ctx, sizeof(*ctx));

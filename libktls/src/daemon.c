@@ -5,7 +5,9 @@
  * sends the socket and reads the result (proto.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,9 +17,50 @@
 #include "ktls_int.h"
 #include "proto.h"
 
-/* How long to wait for handshaked's answer: its longest handshake
- * timeout (3600 s, handshaked.conf(5)), plus 30 s as a last guard. */
+/* How long a blocking handshake waits for handshaked's answer: its
+ * longest handshake timeout (3600 s, handshaked.conf(5)), plus 30 s as a
+ * last guard.  A non-blocking one leaves the waiting to the application. */
 #define KTLS_DAEMON_WAIT_MS ((3600 + 30) * 1000)
+
+/*
+ * A daemon-mode handshake in progress (conn->daemon): reach handshaked,
+ * send it the request with the TCP socket, wait for its result.  Each
+ * step that would block on a non-blocking TCP fd returns -EAGAIN with
+ * conn->events set for the daemon socket, and the next call goes on from
+ * that step.  It lives from the first ktls_conn_handshake() to the
+ * result.
+ */
+enum daemon_step {
+	DAEMON_DIAL,
+	DAEMON_SEND,
+	DAEMON_WAIT,
+};
+
+struct ktls_daemon_hs {
+	int sock;			/* to handshaked; -1 before the dial */
+	enum daemon_step step;
+	bool nonblock;			/* the TCP fd's mode at the start */
+	bool reused;			/* sock is the context's idle one */
+	bool stale;			/* ... which the daemon had closed */
+	bool clean;			/* a whole exchange: sock may be reused */
+};
+
+/*
+ * One idle connection to handshaked per context, for the next handshake:
+ * handshaked takes requests one after another on a connection, and a
+ * dial (socket, connect, the daemon's accept and its checks of the
+ * caller) costs about as much as the work of a resumed handshake.  A
+ * handshake takes it if it is there; one that ends with a whole exchange
+ * puts its socket back if the place is free.  The lock is one for all
+ * contexts (it is held for a swap); the socket belongs to the process
+ * that made it, so that a child after fork() never shares it.
+ */
+struct ktls_daemon_idle {
+	int sock;			/* -1: none */
+	pid_t pid;			/* the process that put it there */
+};
+
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 			const char *profile)
@@ -45,6 +88,7 @@ int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 			return -ENOMEM;
 		}
 	}
+	ktls_daemon_drop_idle(ctx);
 	free(ctx->daemon_path);
 	free(ctx->daemon_profile);
 	ctx->daemon_path = p;
@@ -52,23 +96,75 @@ int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 	return 0;
 }
 
-static int dial(struct ktls_conn *conn)
+void ktls_daemon_drop_idle(struct ktls_ctx *ctx)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int s, ret;
+	struct ktls_daemon_idle *idle;
 
-	strcpy(sun.sun_path, conn->ctx->daemon_path);
-	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	pthread_mutex_lock(&idle_lock);
+	idle = ctx->daemon_idle;
+	ctx->daemon_idle = NULL;
+	pthread_mutex_unlock(&idle_lock);
+	if (!idle)
+		return;
+	if (idle->sock >= 0)
+		close(idle->sock);
+	free(idle);
+}
+
+/*
+ * The context's idle connection, in @nonblock's mode, or -1.  One the
+ * daemon closed meanwhile (its idle timeout is its handshake_timeout, or
+ * it restarted) reads as end of stream: dropped here.
+ */
+static int take_idle(struct ktls_ctx *ctx, bool nonblock)
+{
+	struct ktls_daemon_idle *idle;
+	struct pollfd pfd = { .events = POLLIN | POLLRDHUP };
+	int s = -1, flags, want;
+
+	pthread_mutex_lock(&idle_lock);
+	idle = ctx->daemon_idle;
+	if (idle && idle->sock >= 0) {
+		if (idle->pid == getpid())
+			s = idle->sock;
+		else
+			close(idle->sock);	/* the parent's, in a child */
+		idle->sock = -1;
+	}
+	pthread_mutex_unlock(&idle_lock);
 	if (s < 0)
-		return -errno;
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		ret = -errno;
+		return -1;
+	pfd.fd = s;
+	flags = fcntl(s, F_GETFL);
+	want = nonblock ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	if (poll(&pfd, 1, 0) != 0 || flags < 0 ||
+	    (want != flags && fcntl(s, F_SETFL, want) < 0)) {
 		close(s);
-		ktls_set_err(conn->err, "cannot reach handshaked at %s: %s",
-			     conn->ctx->daemon_path, ktls_strerror(ret));
-		return ret;
+		return -1;
 	}
 	return s;
+}
+
+/* Keep @d's socket for the next handshake if the place is free. */
+static void put_idle(struct ktls_ctx *ctx, struct ktls_daemon_hs *d)
+{
+	struct ktls_daemon_idle *idle;
+
+	pthread_mutex_lock(&idle_lock);
+	idle = ctx->daemon_idle;
+	if (!idle) {
+		idle = malloc(sizeof(*idle));
+		if (idle) {
+			idle->sock = -1;
+			ctx->daemon_idle = idle;
+		}
+	}
+	if (idle && idle->sock < 0) {
+		idle->sock = d->sock;
+		idle->pid = getpid();
+		d->sock = -1;
+	}
+	pthread_mutex_unlock(&idle_lock);
 }
 
 static int build_request(struct ktls_conn *conn, struct ktls_proto_msg *m)
@@ -189,17 +285,57 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 	return status;
 }
 
+static int new_socket(const struct ktls_daemon_hs *d)
+{
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+		       (d->nonblock ? SOCK_NONBLOCK : 0), 0);
+
+	return s < 0 ? -errno : s;
+}
+
 /*
- * The whole handshake, through handshaked.  Blocks until it answers: the
- * daemon ends every handshake within its handshake timeout, and
- * KTLS_DAEMON_WAIT_MS guards against one that never does.
+ * Connect to handshaked, or take the context's idle connection.  A new
+ * connection, blocking, waits while the daemon's listen queue is full;
+ * non-blocking, it gets -EAGAIN then, and as an unconnected SEQPACKET
+ * socket polls ready at once, the next call simply tries again.
  */
-int ktls_daemon_handshake(struct ktls_conn *conn)
+static int dial(struct ktls_conn *conn, struct ktls_daemon_hs *d)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int ret;
+
+	if (d->sock < 0) {
+		ret = take_idle(conn->ctx, d->nonblock);
+		d->reused = ret >= 0;
+		if (d->reused) {
+			d->sock = ret;
+			return 0;
+		}
+		ret = new_socket(d);
+		if (ret < 0)
+			return ret;
+		d->sock = ret;
+	}
+	strcpy(sun.sun_path, conn->ctx->daemon_path);
+	do
+		ret = connect(d->sock, (struct sockaddr *)&sun,
+			      sizeof(sun)) < 0 ? -errno : 0;
+	while (ret == -EINTR);
+	if (ret == -EAGAIN && d->nonblock) {
+		conn->events = POLLOUT;
+		return ret;
+	}
+	if (ret < 0)
+		ktls_set_err(conn->err, "cannot reach handshaked at %s: %s",
+			     conn->ctx->daemon_path, ktls_strerror(ret));
+	return ret;
+}
+
+/* The request, with the TCP socket attached. */
+static int send_request(struct ktls_conn *conn, struct ktls_daemon_hs *d)
 {
 	struct ktls_proto_msg *m;
-	struct pollfd pfd;
-	ssize_t n;
-	int s, fd, ret;
+	int ret;
 
 	m = malloc(sizeof(*m));
 	if (!m)
@@ -207,46 +343,177 @@ int ktls_daemon_handshake(struct ktls_conn *conn)
 	ret = build_request(conn, m);
 	if (ret < 0)
 		goto out_free;
-	s = dial(conn);
-	if (s < 0) {
-		ret = s;
+	ret = ktls_proto_send(d->sock, m, conn->fd);
+	if (ret == -EAGAIN) {
+		conn->events = POLLOUT;
 		goto out_free;
 	}
-	ret = ktls_proto_send(s, m, conn->fd);
+	/* A reused connection the daemon closed: dial again. */
+	if (d->reused && (ret == -EPIPE || ret == -ECONNRESET ||
+			  ret == -ENOTCONN)) {
+		d->stale = true;
+		goto out_free;
+	}
 	/* -EPIPE: handshaked refused this connection (too many of this
 	 * uid) before the request went; its reply says why. */
-	if (ret < 0 && ret != -EPIPE) {
+	if (ret == -EPIPE)
+		ret = 0;
+	if (ret < 0)
 		ktls_set_err(conn->err, "sending the request to handshaked "
 			     "failed: %s", ktls_strerror(ret));
-		goto out_close;
+out_free:
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+	return ret;
+}
+
+/* Wait for the result (blocking mode only), then read it. */
+static int wait_result(struct ktls_conn *conn, struct ktls_daemon_hs *d)
+{
+	struct ktls_proto_msg *m;
+	struct pollfd pfd = { .fd = d->sock, .events = POLLIN };
+	ssize_t n;
+	int fd, ret;
+
+	if (!d->nonblock) {
+		do
+			ret = poll(&pfd, 1, KTLS_DAEMON_WAIT_MS);
+		while (ret < 0 && errno == EINTR);
+		if (ret <= 0) {
+			ret = ret == 0 ? -ETIMEDOUT : -errno;
+			ktls_set_err(conn->err, "handshaked did not answer: %s",
+				     ktls_strerror(ret));
+			return ret;
+		}
 	}
-	pfd.fd = s;
-	pfd.events = POLLIN;
-	do
-		ret = poll(&pfd, 1, KTLS_DAEMON_WAIT_MS);
-	while (ret < 0 && errno == EINTR);
-	if (ret <= 0) {
-		ret = ret == 0 ? -ETIMEDOUT : -errno;
-		ktls_set_err(conn->err, "handshaked did not answer: %s",
-			     ktls_strerror(ret));
-		goto out_close;
-	}
-	n = ktls_proto_recv(s, m->buf, sizeof(m->buf), &fd);
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	n = ktls_proto_recv(d->sock, m->buf, sizeof(m->buf), &fd);
 	if (fd >= 0)
 		close(fd);
+	if (n == -EAGAIN) {
+		conn->events = POLLIN;
+		ret = -EAGAIN;
+		goto out_free;
+	}
+	if (n <= 0 && d->reused && (n == 0 || n == -ECONNRESET)) {
+		/* A reused connection the daemon dropped as idle before it
+		 * read the request (it never drops a client during a
+		 * handshake): dial again. */
+		d->stale = true;
+		ret = -ECONNRESET;
+		goto out_free;
+	}
 	if (n <= 0) {
 		ret = n == 0 ? -ECONNRESET : (int)n;
 		ktls_set_err(conn->err, "handshaked went away during the "
 			     "handshake%s%s", n ? ": " : "",
 			     n ? ktls_strerror((int)n) : "");
-		goto out_close;
+		goto out_free;
 	}
 	conn->err[0] = '\0';
 	ret = read_result(conn, m->buf, (size_t)n);
-out_close:
-	close(s);
+	/* Not a result: the application would wait for nothing. */
+	if (ret == -EAGAIN) {
+		ktls_set_err(conn->err, "handshaked sent a bad status");
+		ret = -EBADMSG;
+	}
+	/* A whole exchange leaves the connection ready for another, unless
+	 * the reply was not one we could read, or refused the connection. */
+	d->clean = ret != -EBADMSG && ret != -ENOMEM && ret != -EUSERS;
 out_free:
 	explicit_bzero(m, sizeof(*m));
 	free(m);
 	return ret;
+}
+
+void ktls_daemon_end(struct ktls_conn *conn)
+{
+	struct ktls_daemon_hs *d = conn->daemon;
+
+	if (!d)
+		return;
+	if (d->sock >= 0)
+		close(d->sock);
+	free(d);
+	conn->daemon = NULL;
+}
+
+int ktls_daemon_wait_fd(const struct ktls_conn *conn)
+{
+	return conn->daemon ? conn->daemon->sock : -1;
+}
+
+/*
+ * The handshake, through handshaked, from the step the last call left.
+ * On a blocking fd it runs to the end: the daemon ends every handshake
+ * within its handshake timeout, and KTLS_DAEMON_WAIT_MS guards against
+ * one that never does.  On a non-blocking fd a step that would block
+ * returns -EAGAIN with conn->events set for ktls_daemon_wait_fd(), and
+ * the waiting (and any time limit) is the application's.
+ */
+int ktls_daemon_handshake(struct ktls_conn *conn)
+{
+	struct ktls_daemon_hs *d = conn->daemon;
+	int flags, ret;
+
+	if (!d) {
+		flags = fcntl(conn->fd, F_GETFL);
+		if (flags < 0)
+			return -errno;
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		d->sock = -1;
+		d->step = DAEMON_DIAL;
+		/* Decided now: handshaked sets O_NONBLOCK on the socket
+		 * while it holds it, and both processes see its flags. */
+		d->nonblock = flags & O_NONBLOCK;
+		conn->daemon = d;
+	}
+again:
+	switch (d->step) {
+	case DAEMON_DIAL:
+		ret = dial(conn, d);
+		if (ret < 0)
+			break;
+		d->step = DAEMON_SEND;
+		/* fall through */
+	case DAEMON_SEND:
+		ret = send_request(conn, d);
+		if (ret < 0)
+			break;
+		d->step = DAEMON_WAIT;
+		/* fall through */
+	case DAEMON_WAIT:
+		ret = wait_result(conn, d);
+		break;
+	default:
+		ret = -EINVAL;
+		break;
+	}
+	if (ret == -EAGAIN && d->nonblock)
+		return ret;
+	if (d->stale) {
+		/*
+		 * The idle connection was stale: once more, on a new one,
+		 * made before the old one is closed, so that its number
+		 * differs (an application may be watching the old one).
+		 */
+		int old = d->sock;
+
+		d->sock = new_socket(d);
+		close(old);
+		d->reused = false;
+		d->stale = false;
+		d->step = DAEMON_DIAL;
+		if (d->sock >= 0)
+			goto again;
+		ret = d->sock;
+	}
+	if (d->clean)
+		put_idle(conn->ctx, d);
+	ktls_daemon_end(conn);
+	return ret == -EAGAIN ? -EIO : ret;
 }

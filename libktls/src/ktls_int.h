@@ -158,6 +158,7 @@ struct ktls_ctx {
 	void *cb_arg;
 	char *daemon_path;		/* daemon mode: handshaked's socket */
 	char *daemon_profile;
+	struct ktls_daemon_idle *daemon_idle;	/* daemon.c: for reuse */
 	bool caches_ready;
 	struct ktls_cache client_cache;	/* peer name:port/peer id */
 	struct ktls_cache server_cache;	/* session ID */
@@ -198,6 +199,7 @@ struct ktls_conn {
 	void *cb_arg;
 	bool verify_decided;		/* the leaf's verdict was given */
 	short events;			/* POLLIN or POLLOUT after -EAGAIN */
+	struct ktls_daemon_hs *daemon;	/* daemon.c: a handshake under way */
 	int io_err;			/* -errno of the last failed I/O call */
 	bool io_eof;			/* the TCP stream ended */
 
@@ -373,6 +375,12 @@ KTLS_MUST_CHECK int ktls_probe_rekey(void);
 
 /* daemon.c */
 KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);
+/* The socket to handshaked while a handshake is under way, or -1. */
+int ktls_daemon_wait_fd(const struct ktls_conn *conn);
+/* Abandon or finish a daemon handshake: close its socket, free it. */
+void ktls_daemon_end(struct ktls_conn *conn);
+/* Close the context's idle connection to handshaked, if any. */
+void ktls_daemon_drop_idle(struct ktls_ctx *ctx);
 
 /* sock.c */
 KTLS_MUST_CHECK int ktls_tcp_pair(int fds[2], const char **whyp);
