@@ -239,6 +239,7 @@ int main(int argc, char **argv)
 			    .drain_timeout = 10 };
 	struct args a = { .bind = "127.0.0.1" };
 	int port = 0, ret;
+	char portstr[8], addr[80];
 
 	tool_opts_init(&a.o);
 	parse_args(argc, argv, &s, &a);
@@ -257,10 +258,10 @@ int main(int argc, char **argv)
 	if (fcntl(s.lfd, F_SETFL, O_NONBLOCK) < 0)
 		tool_die("listen: %s", strerror(errno));
 	setup_events(&s);
-	serve_log(strchr(a.bind, ':') ?
-		  "ktls-serve: serving %s on https://[%s]:%d/ (%s handshakes)" :
-		  "ktls-serve: serving %s on https://%s:%d/ (%s handshakes)",
-		  a.root, a.bind, port, s.daemon ? "handshaked" : "in-process");
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	serve_log("ktls-serve: serving %s on https://%s/ (%s handshakes)",
+		  a.root, tool_join(a.bind, portstr, addr, sizeof(addr)),
+		  s.daemon ? "handshaked" : "in-process");
 	if (a.ready) {
 		FILE *f = fopen(a.ready, "w");
 
