@@ -102,7 +102,7 @@ TOOLS := ktls-probe ktls-client ktls-server ktls-serve ktls-get
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 TOOL_MAN1 := $(wildcard tools/*.1 serve/*.1)
 # Code the TLS tools share, and what one tool has beside its main file.
-TOOL_COMMON := $(B)/obj/static/tools/tool.o
+TOOL_COMMON := $(B)/obj/static/tools/opt.o $(B)/obj/static/tools/tool.o
 TOOL_OBJS_ktls-get := $(B)/obj/static/serve/response.o \
 	$(B)/obj/static/serve/http.o
 # (ktls-serve: its loop, HTTP handling and file jail beside its main;
@@ -226,13 +226,8 @@ tools: $(TOOL_BINS)
 
 # Dependency files go under obj/, so build/bin and build/tests hold only
 # programs.
-$(B)/bin/ktls-probe: $(B)/bin/%: tools/%.c $(LIB_SO)
-	@mkdir -p $(@D) $(B)/obj/bin
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
-		$(LDFLAGS) \
-		-L$(B)/lib -lktls $(RPATH)
-
-$(B)/bin/ktls-client $(B)/bin/ktls-server: $(B)/bin/%: tools/%.c \
+$(B)/bin/ktls-probe $(B)/bin/ktls-client $(B)/bin/ktls-server: \
+		$(B)/bin/%: tools/%.c \
 		$(TOOL_COMMON) $(LIB_SO)
 	@mkdir -p $(@D) $(B)/obj/bin
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \

@@ -24,23 +24,28 @@ const char *tool_name = "ktls-get";
 
 #define BUF_SIZE (256 * 1024)
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"Usage: ktls-get [options] https://HOST[:PORT]/PATH\n"
-		"Download the URL over TLS with the record layer in the "
-		"kernel\n(http:// URLs go over plain TCP, for comparisons)."
-		"\n\n"
-		"  -o, --output FILE write the body to FILE, - for standard "
-		"output\n                    (default: discard it)\n"
-		"  --insecure        do not verify the server (tests only)\n"
-		TOOL_OPTS_HELP
-		"  -h, --help        print this help and exit\n"
-		"  -V, --version     print the version and exit\n"
-		"\nWithout --cafile or --capath the system's CAs are trusted. "
-		"A progress bar\nshows on a terminal.  Chunked bodies are "
-		"decoded.  Exit status: 0 for a\nwhole 2xx body, 1 otherwise.\n");
-}
+enum { OPT_INSECURE = OPT_OWN };
+
+static const struct tool_option options[] = {
+	{ "output", 'o', "FILE", "write the body to FILE, - for standard "
+	  "output\n(default: discard it)" },
+	{ "insecure", OPT_INSECURE, NULL, "do not verify the server (tests "
+	  "only)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct tool_cmd cmd = {
+	.synopsis = "[options] https://HOST[:PORT]/PATH",
+	.about = "Download the URL over TLS with the record layer in the "
+		 "kernel\n(http:// URLs go over plain TCP, for comparisons).",
+	.opts = options,
+	.quiet = "print nothing but errors (no progress bar, no\n"
+		 "summary)",
+	.notes = "Without --cafile or --capath the system's CAs are trusted. "
+		 "A progress bar\nshows on a terminal.  Chunked bodies are "
+		 "decoded.  Exit status: 0 for a\nwhole 2xx body, 1 "
+		 "otherwise.",
+};
 
 static double now_s(void)
 {
@@ -192,19 +197,10 @@ struct get {
 
 static void parse_args(struct get *g, int argc, char **argv)
 {
-	enum { OPT_INSECURE = 512 };
-	static const struct option opts[] = {
-		TOOL_LONG_OPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	tool_opts_init(&g->o);
-	while ((c = getopt_long(argc, argv, "o:hV", opts, NULL)) != -1) {
+	while ((c = tool_getopt(&cmd, &g->o, argc, argv)) != -1) {
 		switch (c) {
 		case 'o':
 			g->output = optarg;
@@ -212,15 +208,8 @@ static void parse_args(struct get *g, int argc, char **argv)
 		case OPT_INSECURE:
 			g->o.verify = KTLS_VERIFY_NONE_INSECURE;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			tool_version();
-			exit(0);
 		default:
-			if (tool_opt(&g->o, c, optarg) < 0)
-				tool_usage_error(NULL);
+			tool_die("option %d unhandled", c);
 		}
 	}
 	if (optind + 1 != argc)

@@ -29,34 +29,6 @@ const char *tool_name = "ktls-serve";
 
 #define GIVE_UP_SECONDS 5		/* after the drain, for ring ops */
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"Usage: ktls-serve [options] --root DIR PORT\n"
-		"Serve the files below DIR over HTTPS (HTTP/1.1) on PORT\n"
-		"(0: any free port), with kTLS and io_uring.\n\n"
-		"  --root DIR        the document root (required)\n"
-		"  --bind ADDR       listen on ADDR (default 127.0.0.1)\n"
-		"  --max-conns N     connections at once (default 1024)\n"
-		"  --ready-file F    write the port to F once listening\n"
-		"  --plain-sendfile  send bodies with sendfile(2), not io_uring"
-		"\n                    (for comparisons: one body at a time)\n"
-		"  --head-timeout S  a request head within S seconds of its "
-		"first byte\n                    (default 20)\n"
-		"  --idle-timeout S  close a connection idle S seconds between "
-		"requests\n                    (default 60)\n"
-		"  --send-timeout S  drop a client that takes nothing for S "
-		"seconds\n                    (default 60)\n"
-		"  --drain-timeout S after SIGTERM, close what is left after S "
-		"seconds\n                    (default 10)\n"
-		TOOL_OPTS_HELP
-		"  -h, --help        print this help and exit\n"
-		"  -V, --version     print the version and exit\n"
-		"\nA line per request goes to standard output, in nginx's "
-		"combined format\n(unless --quiet).\nSIGTERM or SIGINT: stop accepting, finish what is "
-		"in flight\n(within --drain-timeout), exit.\n");
-}
-
 void serve_log(const char *fmt, ...)
 {
 	va_list ap;
@@ -136,23 +108,40 @@ struct args {
 	struct tool_opts o;
 };
 
-enum { OPT_ROOT = 512, OPT_BIND, OPT_MAX_CONNS, OPT_READY, OPT_PLAIN,
+enum { OPT_ROOT = OPT_OWN, OPT_BIND, OPT_MAX_CONNS, OPT_READY, OPT_PLAIN,
        OPT_HEAD_TO, OPT_IDLE_TO, OPT_SEND_TO, OPT_DRAIN_TO };
 
-static const struct option serve_opts[] = {
-	TOOL_LONG_OPTS,
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "bind", required_argument, NULL, OPT_BIND },
-	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-	{ "ready-file", required_argument, NULL, OPT_READY },
-	{ "plain-sendfile", no_argument, NULL, OPT_PLAIN },
-	{ "head-timeout", required_argument, NULL, OPT_HEAD_TO },
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TO },
-	{ "send-timeout", required_argument, NULL, OPT_SEND_TO },
-	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TO },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+static const struct tool_option serve_opts[] = {
+	{ "root", OPT_ROOT, "DIR", "the document root (required)" },
+	{ "bind", OPT_BIND, "ADDRESS", "listen on ADDRESS, IPv4 or IPv6 "
+	  "(default\n127.0.0.1; :: is every address, both)" },
+	{ "max-conns", OPT_MAX_CONNS, "N", "connections at once (default "
+	  "1024)" },
+	{ "ready-file", OPT_READY, "FILE", "write the port to FILE once "
+	  "listening" },
+	{ "plain-sendfile", OPT_PLAIN, NULL, "send bodies with sendfile(2), "
+	  "not io_uring\n(for comparisons: one body at a time)" },
+	{ "head-timeout", OPT_HEAD_TO, "SEC", "a request head within SEC "
+	  "seconds of its first\nbyte (default 20)" },
+	{ "idle-timeout", OPT_IDLE_TO, "SEC", "close a connection idle SEC "
+	  "seconds between\nrequests (default 60)" },
+	{ "send-timeout", OPT_SEND_TO, "SEC", "drop a client that takes "
+	  "nothing for SEC\nseconds (default 60)" },
+	{ "drain-timeout", OPT_DRAIN_TO, "SEC", "after SIGTERM, close what is "
+	  "left after SEC\nseconds (default 10)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct tool_cmd serve_cmd = {
+	.synopsis = "[options] --root DIR PORT",
+	.about = "Serve the files below DIR over HTTPS (HTTP/1.1) on PORT\n"
+		 "(0: any free port), with kTLS and io_uring.",
+	.opts = serve_opts,
+	.quiet = "print no access log and no failed handshakes",
+	.notes = "A line per request goes to standard output, in nginx's "
+		 "combined format\n(unless --quiet).\nSIGTERM or SIGINT: "
+		 "stop accepting, finish what is in flight\n(within "
+		 "--drain-timeout), exit.",
 };
 
 /* One of the --*-timeout options. */
@@ -181,7 +170,7 @@ static void parse_args(int argc, char **argv, struct server *s,
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hV", serve_opts, NULL)) != -1) {
+	while ((c = tool_getopt(&serve_cmd, &a->o, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
 			a->root = optarg;
@@ -206,15 +195,8 @@ static void parse_args(int argc, char **argv, struct server *s,
 		case OPT_DRAIN_TO:
 			set_timeout(s, c, optarg);
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			tool_version();
-			exit(0);
 		default:
-			if (tool_opt(&a->o, c, optarg) < 0)
-				tool_usage_error(NULL);
+			tool_die("option %d unhandled", c);
 		}
 	}
 	if (!a->root)
@@ -257,6 +239,7 @@ int main(int argc, char **argv)
 			    .drain_timeout = 10 };
 	struct args a = { .bind = "127.0.0.1" };
 	int port = 0, ret;
+	char portstr[8], addr[80];
 
 	tool_opts_init(&a.o);
 	parse_args(argc, argv, &s, &a);
@@ -275,10 +258,10 @@ int main(int argc, char **argv)
 	if (fcntl(s.lfd, F_SETFL, O_NONBLOCK) < 0)
 		tool_die("listen: %s", strerror(errno));
 	setup_events(&s);
-	serve_log(strchr(a.bind, ':') ?
-		  "ktls-serve: serving %s on https://[%s]:%d/ (%s handshakes)" :
-		  "ktls-serve: serving %s on https://%s:%d/ (%s handshakes)",
-		  a.root, a.bind, port, s.daemon ? "handshaked" : "in-process");
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	serve_log("ktls-serve: serving %s on https://%s/ (%s handshakes)",
+		  a.root, tool_join(a.bind, portstr, addr, sizeof(addr)),
+		  s.daemon ? "handshaked" : "in-process");
 	if (a.ready) {
 		FILE *f = fopen(a.ready, "w");
 

@@ -21,34 +21,38 @@
 
 const char *tool_name = "ktls-client";
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: ktls-client [options] HOST PORT\n"
-		"       ktls-client [options] HOST:PORT | [IPv6]:PORT\n"
-		"Connect to HOST:PORT over TLS, print the session, then copy\n"
-		"stdin to the connection and the connection to stdout.\n"
-		"\n"
-		"  --name NAME       server name for SNI and verification\n"
-		"                    (default: HOST)\n"
-		"  --insecure        do not verify the server (tests only)\n"
-		"  --sendfile FILE   send FILE (with sendfile) instead of stdin\n"
-		"  --no-stdin        send nothing; close after the handshake\n"
-		"  --sess-out FILE   save the session to FILE at the end\n"
-		"  --sess-in FILE    offer the session in FILE (resumption)\n"
-		"  --sess-key FILE   the 32-byte key that seals saved sessions\n"
-		"                    (mode 0600; needed by --sess-in/--sess-out)\n"
-		"  --peer-id ID      part of the session cache key\n"
-		TOOL_OPTS_HELP
-		"  -h, --help        print this help and exit\n"
-		"  -V, --version     print the version and exit\n"
-		"\n"
-		"The session summary goes to stderr, the data to stdout.\n");
-}
-
 enum {
-	OPT_NAME = 512, OPT_INSECURE, OPT_SENDFILE, OPT_NO_STDIN, OPT_SESS_OUT,
-	OPT_SESS_IN, OPT_PEER_ID, OPT_SESS_KEY,
+	OPT_NAME = OPT_OWN, OPT_INSECURE, OPT_SENDFILE, OPT_NO_STDIN,
+	OPT_SESS_OUT, OPT_SESS_IN, OPT_PEER_ID, OPT_SESS_KEY,
+};
+
+static const struct tool_option options[] = {
+	{ "name", OPT_NAME, "NAME", "server name for SNI and verification\n"
+	  "(default: HOST)" },
+	{ "insecure", OPT_INSECURE, NULL, "do not verify the server (tests "
+	  "only)" },
+	{ "sendfile", OPT_SENDFILE, "FILE", "send FILE (with sendfile) "
+	  "instead of stdin" },
+	{ "no-stdin", OPT_NO_STDIN, NULL, "send nothing; close after the "
+	  "handshake" },
+	{ "sess-out", OPT_SESS_OUT, "FILE", "save the session to FILE at the "
+	  "end" },
+	{ "sess-in", OPT_SESS_IN, "FILE", "offer the session in FILE "
+	  "(resumption)" },
+	{ "sess-key", OPT_SESS_KEY, "FILE", "the 32-byte key that seals saved "
+	  "sessions\n(mode 0600; needed by --sess-in/--sess-out)" },
+	{ "peer-id", OPT_PEER_ID, "ID", "part of the session cache key" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct tool_cmd cmd = {
+	.synopsis = "[options] HOST PORT\n"
+		    "[options] HOST:PORT | [IPv6]:PORT",
+	.about = "Connect to HOST:PORT over TLS, print the session, then "
+		 "copy\nstdin to the connection and the connection to stdout.",
+	.opts = options,
+	.quiet = "print no session summary and no byte counts",
+	.notes = "The session summary goes to stderr, the data to stdout.",
 };
 
 /*
@@ -145,13 +149,15 @@ static void session_out(struct ktls_ctx *ctx, struct ktls_conn *conn,
 static int dial(const char *host, const char *port)
 {
 	struct addrinfo hints = { 0 }, *res, *ai;
+	char addr[300];
 	int fd = -1, ret;
 
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_family = AF_UNSPEC;
 	ret = getaddrinfo(host, port, &hints, &res);
 	if (ret)
-		tool_die("%s:%s: %s", host, port, gai_strerror(ret));
+		tool_die("%s: %s", tool_join(host, port, addr, sizeof(addr)),
+			 gai_strerror(ret));
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
@@ -165,31 +171,18 @@ static int dial(const char *host, const char *port)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		tool_die("connect to %s:%s: %s", host, port, strerror(ret));
+		tool_die("connect to %s: %s", tool_join(host, port, addr,
+			 sizeof(addr)), strerror(ret));
 	return fd;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		TOOL_LONG_OPTS,
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "sendfile", required_argument, NULL, OPT_SENDFILE },
-		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
-		{ "sess-out", required_argument, NULL, OPT_SESS_OUT },
-		{ "sess-in", required_argument, NULL, OPT_SESS_IN },
-		{ "peer-id", required_argument, NULL, OPT_PEER_ID },
-		{ "sess-key", required_argument, NULL, OPT_SESS_KEY },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tool_opts o;
 	const char *name = NULL, *file = NULL, *sess_out = NULL;
 	const char *sess_in = NULL, *peer_id = NULL, *sess_key = NULL;
 	const char *host, *port;
-	char hostbuf[256];
+	char hostbuf[256], addr[300];
 	bool no_stdin = false;
 	long long sent = 0, received = 0;
 	struct ktls_ctx *ctx;
@@ -198,7 +191,7 @@ int main(int argc, char **argv)
 	int c, fd, ret;
 
 	tool_opts_init(&o);
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(&cmd, &o, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_NAME:
 			name = optarg;
@@ -224,15 +217,8 @@ int main(int argc, char **argv)
 		case OPT_SESS_KEY:
 			sess_key = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			tool_version();
-			return 0;
 		default:
-			if (tool_opt(&o, c, optarg) < 0)
-				tool_usage_error(NULL);
+			tool_die("option %d unhandled", c);
 		}
 	}
 	if (argc - optind == 2) {
@@ -279,9 +265,8 @@ int main(int argc, char **argv)
 	}
 	ret = ktls_conn_handshake(conn);
 	if (ret < 0)
-		tool_die(strchr(host, ':') ? "handshake with [%s]:%s failed: %s"
-			 : "handshake with %s:%s failed: %s", host, port,
-			 ktls_conn_errstr(conn));
+		tool_die("handshake with %s failed: %s", tool_join(host, port,
+			 addr, sizeof(addr)), ktls_conn_errstr(conn));
 	if (!o.quiet)
 		tool_print_session(stderr, conn);
 

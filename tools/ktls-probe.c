@@ -16,7 +16,7 @@
 
 #include <liburing.h>
 
-#include "ktls.h"
+#include "tool.h"
 
 #define EXIT_USABLE 0
 #define EXIT_UNUSABLE 1
@@ -44,24 +44,19 @@ static const struct {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static void usage(FILE *f, const char *prog)
-{
-	fprintf(f,
-		"Usage: %s [--json]\n"
-		"Probe the running kernel's kTLS support.\n"
-		"\n"
-		"  -j, --json     print one JSON object instead of a table\n"
-		"  -h, --help     print this help and exit\n"
-		"  -V, --version  print the version and exit\n"
-		"\n"
-		"Exit status: 0 kTLS usable, 1 kTLS not usable, 2 error.\n",
-		prog);
-}
+const char *tool_name = "ktls-probe";
 
-static void try_help(void)
-{
-	fputs("Try 'ktls-probe --help' for more information.\n", stderr);
-}
+static const struct tool_option options[] = {
+	{ "json", 'j', NULL, "print one JSON object instead of a table" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct tool_cmd cmd = {
+	.synopsis = "[--json]",
+	.about = "Probe the running kernel's kTLS support.",
+	.opts = options,
+	.notes = "Exit status: 0 kTLS usable, 1 kTLS not usable, 2 error.",
+};
 
 /* "ENOENT" for -ENOENT; a number for a value glibc does not name. */
 static const char *errname(int err, char *buf, size_t len)
@@ -354,12 +349,6 @@ static void print_json(const struct ktls_caps *caps, const char *kernel)
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ktls_caps *caps;
 	struct utsname uts;
 	const char *kernel = "unknown";
@@ -368,36 +357,24 @@ int main(int argc, char **argv)
 	int opt;
 	int ret;
 
-	while ((opt = getopt_long(argc, argv, "jhV", options, NULL)) != -1) {
+	while ((opt = tool_getopt(&cmd, NULL, argc, argv)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			usage(stdout, argv[0]);
-			return EXIT_USABLE;
-		case 'V':
-			printf("ktls-probe %s (libktls %s)\n",
-			       KTLS_VERSION_STRING, ktls_version());
-			return EXIT_USABLE;
 		default:
-			try_help();
-			return EXIT_ERROR;
+			tool_die("option %d unhandled", opt);
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "ktls-probe: unexpected argument '%s'\n",
-			argv[optind]);
-		try_help();
-		return EXIT_ERROR;
-	}
+	if (optind != argc)
+		tool_usage_error("unexpected argument '%s'", argv[optind]);
 
 	if (uname(&uts) == 0)
 		kernel = uts.release;
 
 	ret = ktls_caps_probe(&caps);
 	if (ret < 0) {
-		fprintf(stderr, "%s: probe failed: %s\n", argv[0],
+		fprintf(stderr, "%s: probe failed: %s\n", tool_name,
 			ktls_strerror(ret));
 		return EXIT_ERROR;
 	}
@@ -410,7 +387,7 @@ int main(int argc, char **argv)
 	ktls_caps_free(caps);
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: error writing output\n", argv[0]);
+		fprintf(stderr, "%s: error writing output\n", tool_name);
 		return EXIT_ERROR;
 	}
 	return status;

@@ -43,33 +43,38 @@ struct server {
 	bool no_cache;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: ktls-server [options] PORT\n"
-		"Accept TLS connections on PORT (0: any free port) and answer.\n"
-		"\n"
-		"  --bind ADDR       listen on ADDR, IPv4 or IPv6 (default\n"
-		"                    127.0.0.1; :: is every address, both)\n"
-		"  --www             answer an HTTP request with a page about\n"
-		"                    the session\n"
-		"  --file PATH       send PATH (with sendfile), then close\n"
-		"  --out PATH        write what the client sends to PATH\n"
-		"                    (default: echo it back)\n"
-		"  --verify          ask for a client certificate\n"
-		"  --require-cert    require a client certificate\n"
-		"  --count N         exit after N connections\n"
-		"  --fork            a process per connection\n"
-		"  --no-cache        no session-ID cache (tickets still work)\n"
-		"  --ready-file F    write the port to F once listening\n"
-		TOOL_OPTS_HELP
-		"  -h, --help        print this help and exit\n"
-		"  -V, --version     print the version and exit\n");
-}
-
 enum {
-	OPT_BIND = 512, OPT_WWW, OPT_FILE, OPT_OUT, OPT_VERIFY,
+	OPT_BIND = OPT_OWN, OPT_WWW, OPT_FILE, OPT_OUT, OPT_VERIFY,
 	OPT_REQUIRE, OPT_COUNT, OPT_FORK, OPT_READY, OPT_NO_CACHE,
+};
+
+static const struct tool_option options[] = {
+	{ "bind", OPT_BIND, "ADDRESS", "listen on ADDRESS, IPv4 or IPv6 "
+	  "(default\n127.0.0.1; :: is every address, both)" },
+	{ "www", OPT_WWW, NULL, "answer an HTTP request with a page about\n"
+	  "the session" },
+	{ "file", OPT_FILE, "PATH", "send PATH (with sendfile), then close" },
+	{ "out", OPT_OUT, "PATH", "write what the client sends to PATH\n"
+	  "(default: echo it back)" },
+	{ "verify", OPT_VERIFY, NULL, "ask for a client certificate" },
+	{ "require-cert", OPT_REQUIRE, NULL, "require a client certificate" },
+	{ "count", OPT_COUNT, "N", "exit after N connections" },
+	{ "fork", OPT_FORK, NULL, "a process per connection" },
+	{ "no-cache", OPT_NO_CACHE, NULL, "no session-ID cache (tickets still "
+	  "work)" },
+	{ "ready-file", OPT_READY, "FILE", "write the port to FILE once "
+	  "listening" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct tool_cmd cmd = {
+	.synopsis = "[options] --cert FILE --key FILE PORT\n"
+		    "[options] --daemon SOCKET PORT",
+	.about = "Accept TLS connections on PORT (0: any free port) and "
+		 "answer.",
+	.opts = options,
+	.quiet = "print only failures (no \"listening\" line, no line\n"
+		 "per connection that went well)",
 };
 
 /*
@@ -224,30 +229,15 @@ static void write_ready(const char *path, int port)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		TOOL_LONG_OPTS,
-		{ "bind", required_argument, NULL, OPT_BIND },
-		{ "www", no_argument, NULL, OPT_WWW },
-		{ "file", required_argument, NULL, OPT_FILE },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "verify", no_argument, NULL, OPT_VERIFY },
-		{ "require-cert", no_argument, NULL, OPT_REQUIRE },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "fork", no_argument, NULL, OPT_FORK },
-		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
-		{ "ready-file", required_argument, NULL, OPT_READY },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct server s = { .bind = "127.0.0.1", .count = -1 };
 	struct ktls_ctx *ctx;
 	int c, lfd, port, ret, failed = 0;
+	char portstr[8], addr[80];
 	long done = 0;
 	char *end;
 
 	tool_opts_init(&s.o);
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(&cmd, &s.o, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_BIND:
 			s.bind = optarg;
@@ -284,15 +274,8 @@ int main(int argc, char **argv)
 		case OPT_READY:
 			s.ready_file = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			tool_version();
-			return 0;
 		default:
-			if (tool_opt(&s.o, c, optarg) < 0)
-				tool_usage_error(NULL);
+			tool_die("option %d unhandled", c);
 		}
 	}
 	if (argc - optind != 1)
@@ -308,9 +291,10 @@ int main(int argc, char **argv)
 	if (s.no_cache && ktls_ctx_set_session_cache(ctx, 0, 7200) < 0)
 		tool_die("--no-cache: %s", ktls_ctx_errstr(ctx));
 	lfd = tool_listen(s.bind, argv[optind], 64, &port);
+	snprintf(portstr, sizeof(portstr), "%d", port);
 	if (!s.o.quiet)
-		fprintf(stderr, strchr(s.bind, ':') ? "%s: listening on [%s]:%d\n"
-			: "%s: listening on %s:%d\n", tool_name, s.bind, port);
+		fprintf(stderr, "%s: listening on %s\n", tool_name,
+			tool_join(s.bind, portstr, addr, sizeof(addr)));
 	if (s.ready_file)
 		write_ready(s.ready_file, port);
 

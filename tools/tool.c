@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * tool.c - the parts the TLS tools share: options, the context they make,
- * listening sockets and addresses, moving data, errors.
+ * tool.c - the parts the TLS tools share: the context they make,
+ * listening sockets and addresses, moving data (the command line is
+ * opt.c's).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,61 +17,6 @@
 #include <unistd.h>
 
 #include "tool.h"
-
-void tool_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", tool_name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-void tool_version(void)
-{
-	printf("%s %s (libktls %s)\n", tool_name, KTLS_VERSION_STRING,
-	       ktls_version());
-}
-
-void tool_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt) {
-		fprintf(stderr, "%s: ", tool_name);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
-	exit(2);
-}
-
-void tool_opts_init(struct tool_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->verify = KTLS_VERIFY_DEFAULT;
-}
-
-static long parse_version(const char *s)
-{
-	if (!strcmp(s, "1.2"))
-		return KTLS_TLS_1_2;
-	if (!strcmp(s, "1.3"))
-		return KTLS_TLS_1_3;
-	/* Older versions go to the library, which says why it refuses. */
-	if (!strcmp(s, "1.0"))
-		return 0x0301;
-	if (!strcmp(s, "1.1"))
-		return 0x0302;
-	if (!strcmp(s, "ssl3"))
-		return 0x0300;
-	return -1;
-}
 
 const char *tool_version_name(unsigned int v)
 {
@@ -82,81 +27,6 @@ const char *tool_version_name(unsigned int v)
 		return "TLSv1.3";
 	default:
 		return "unknown";
-	}
-}
-
-int tool_opt(struct tool_opts *o, int c, const char *arg)
-{
-	switch (c) {
-	case OPT_CAFILE:
-		o->cafile = arg;
-		return 0;
-	case OPT_CAPATH:
-		o->capath = arg;
-		return 0;
-	case OPT_CRL:
-		if (o->n_crls == 4)
-			tool_usage_error("at most 4 --crl files");
-		o->crls[o->n_crls++] = arg;
-		return 0;
-	case OPT_CERT:
-		if (o->n_ids == 8)
-			tool_usage_error("at most 8 --cert files");
-		o->certs[o->n_ids] = arg;
-		return 0;
-	case OPT_KEY:
-		if (!o->certs[o->n_ids])
-			tool_usage_error("--key %s needs a --cert before it",
-					 arg);
-		o->keys[o->n_ids++] = arg;
-		return 0;
-	case OPT_PASS:
-		o->passfile = arg;
-		return 0;
-	case OPT_ALPN:
-		o->alpn = arg;
-		return 0;
-	case OPT_CIPHERS:
-		o->ciphers = arg;
-		return 0;
-	case OPT_MIN:
-	case OPT_MAX:
-		if (parse_version(arg) < 0)
-			tool_usage_error("'%s' is not a TLS version (1.2 or "
-					 "1.3)", arg);
-		if (c == OPT_MIN)
-			o->vmin = parse_version(arg);
-		else
-			o->vmax = parse_version(arg);
-		return 0;
-	case OPT_SOFTWARE:
-		o->software = true;
-		return 0;
-	case OPT_NO_TICKETS:
-		o->no_tickets = true;
-		return 0;
-	case OPT_QUIET:
-		o->quiet = true;
-		return 0;
-	case OPT_RECORD_LIMIT: {
-		char *end;
-
-		errno = 0;
-		o->record_limit = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || o->record_limit <= 0)
-			tool_usage_error("--record-limit '%s': expected a "
-					 "whole number of records, 1 or more",
-					 arg);
-		return 0;
-	}
-	case OPT_DAEMON:
-		o->daemon = arg;
-		return 0;
-	case OPT_PROFILE:
-		o->profile = arg;
-		return 0;
-	default:
-		return -1;
 	}
 }
 
@@ -491,18 +361,26 @@ const char *tool_host(const struct sockaddr_storage *ss, char *buf,
 	return buf;
 }
 
+const char *tool_join(const char *host, const char *port, char *buf,
+		      size_t size)
+{
+	snprintf(buf, size, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+		 port);
+	return buf;
+}
+
 const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
 		      size_t size)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], port[8];
 	const struct sockaddr_in6 *s6 = (const void *)ss;
 	const struct sockaddr_in *s4 = (const void *)ss;
-	bool v6 = ss->ss_family == AF_INET6;
 
 	tool_host(ss, host, sizeof(host));
-	snprintf(buf, size, v6 && strchr(host, ':') ? "[%s]:%u" : "%s:%u",
-		 host, ntohs(v6 ? s6->sin6_port : s4->sin_port));
-	return buf;
+	snprintf(port, sizeof(port), "%u", ntohs(ss->ss_family == AF_INET6 ?
+						  s6->sin6_port :
+						  s4->sin_port));
+	return tool_join(host, port, buf, size);
 }
 
 int tool_host_port(const char *arg, char *host, size_t size,

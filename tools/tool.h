@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tool.h - what ktls-client and ktls-server share: TLS options on the
- * command line, printing a session, and moving data.
+ * tool.h - what the programs share: the command line (opt.c), and the TLS
+ * context, printing a session, moving data, sockets and addresses
+ * (tool.c).
  */
 #ifndef KTLS_TOOL_H
 #define KTLS_TOOL_H
@@ -35,55 +36,51 @@ struct tool_opts {
 	bool quiet;
 };
 
-/* Long options shared by both tools; getopt_long values start at 256. */
+/*
+ * One option of a program: its long name, its key (the short option's
+ * letter, or a value from OPT_OWN up for a long option alone), the name of
+ * its argument (NULL: it takes none) and its help text, where "\n" starts
+ * a continuation line.  A table ends with { NULL }.
+ */
+struct tool_option {
+	const char *name;
+	int key;
+	const char *arg;
+	const char *help;
+};
+
+/* The keys of the TLS options (tool_getopt() applies them itself), and
+ * where a program's own keys start. */
 enum {
 	OPT_CAFILE = 256, OPT_CAPATH, OPT_CRL, OPT_CERT, OPT_KEY, OPT_PASS,
 	OPT_ALPN, OPT_CIPHERS, OPT_MIN, OPT_MAX, OPT_SOFTWARE,
 	OPT_NO_TICKETS, OPT_QUIET, OPT_RECORD_LIMIT, OPT_DAEMON, OPT_PROFILE,
+	OPT_OWN = 512,
 };
 
-#define TOOL_LONG_OPTS							\
-	{ "cafile", required_argument, NULL, OPT_CAFILE },		\
-	{ "capath", required_argument, NULL, OPT_CAPATH },		\
-	{ "crl", required_argument, NULL, OPT_CRL },			\
-	{ "cert", required_argument, NULL, OPT_CERT },			\
-	{ "key", required_argument, NULL, OPT_KEY },			\
-	{ "pass", required_argument, NULL, OPT_PASS },			\
-	{ "alpn", required_argument, NULL, OPT_ALPN },			\
-	{ "ciphers", required_argument, NULL, OPT_CIPHERS },		\
-	{ "min", required_argument, NULL, OPT_MIN },			\
-	{ "max", required_argument, NULL, OPT_MAX },			\
-	{ "software", no_argument, NULL, OPT_SOFTWARE },		\
-	{ "no-tickets", no_argument, NULL, OPT_NO_TICKETS },		\
-	{ "quiet", no_argument, NULL, OPT_QUIET },			\
-	{ "record-limit", required_argument, NULL, OPT_RECORD_LIMIT },	\
-	{ "daemon", required_argument, NULL, OPT_DAEMON },		\
-	{ "profile", required_argument, NULL, OPT_PROFILE }
-
-#define TOOL_OPTS_HELP							\
-	"  --cafile FILE     trust the CAs in FILE (PEM)\n"		\
-	"  --capath DIR      trust the CAs in DIR (hashed names)\n"	\
-	"  --crl FILE        check certificates against the CRL in FILE\n" \
-	"                    (repeat for the CRL of each CA)\n" \
-	"  --cert FILE       own certificate chain (PEM or DER)\n"	\
-	"  --key FILE        its private key (PEM, may be encrypted, or DER)\n" \
-	"  --pass FILE       passphrase of an encrypted key, from FILE\n" \
-	"  --alpn LIST       ALPN protocols, comma-separated\n"		\
-	"  --ciphers LIST    ciphers in preference order (AES-128-GCM,\n" \
-	"                    AES-256-GCM, CHACHA20-POLY1305, AES-128-CCM)\n" \
-	"  --min VER, --max VER  TLS versions: 1.2 or 1.3\n"		\
-	"  --software        keep the record layer in wolfSSL (no kTLS)\n" \
-	"  --no-tickets      no session tickets\n"			\
-	"  --record-limit N  renew keys (TLS 1.3 KeyUpdate) every N records\n" \
-	"  --daemon SOCKET   handshake through handshaked at SOCKET, with\n" \
-	"  --profile NAME    this profile of its configuration\n"	\
-	"  --quiet           print no session summary\n"
+/* A program's command line, for tool_getopt() and its --help. */
+struct tool_cmd {
+	const char *synopsis;	/* after "Usage: NAME "; "\n": another form */
+	const char *about;	/* what it does, in a sentence or two */
+	const struct tool_option *opts;	/* its own options */
+	const char *quiet;	/* what --quiet does, with the TLS options */
+	const char *notes;	/* after the options, or NULL */
+};
 
 extern const char *tool_name;
 
 void tool_opts_init(struct tool_opts *o);
-/* Parse one shared option; returns 0, or -1 with a message printed. */
-int tool_opt(struct tool_opts *o, int c, const char *arg);
+/*
+ * The next of @cmd's own options in @argv: its key, with its argument in
+ * optarg; or -1 when the options end (optind is then the first operand).
+ * With @tls, the TLS options are taken too, into @tls.  -h prints the help
+ * and -V the version, and exit 0; a bad option or value is a usage error
+ * (exit 2).
+ */
+int tool_getopt(const struct tool_cmd *cmd, struct tool_opts *tls, int argc,
+		char **argv);
+/* The --help text: usage lines, what it does, one line per option. */
+void tool_help(const struct tool_cmd *cmd, bool tls, FILE *f);
 /* A context with the options applied; exits with a message on failure. */
 struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o);
 /* The session, in "key: value" lines, to @f. */
@@ -111,6 +108,10 @@ const char *tool_host(const struct sockaddr_storage *ss, char *buf,
 		      size_t size);
 /* "1.2.3.4:5" or "[::1]:5" (IPv4-mapped addresses as IPv4), in @buf. */
 const char *tool_addr(const struct sockaddr_storage *ss, char *buf,
+		      size_t size);
+/* The reverse: "HOST:PORT", an IPv6 address in brackets ("[::1]:443"),
+ * in @buf. */
+const char *tool_join(const char *host, const char *port, char *buf,
 		      size_t size);
 /* Split "HOST:PORT" or "[IPv6]:PORT": @host gets the host, *@port points
  * into @arg.  Return: 0, or -EINVAL. */
