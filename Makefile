@@ -84,10 +84,14 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 HSD_PKG_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
 
 CPPFLAGS += -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
-	-Ilibktls/include
+	-Ilibktls/include -Iproto
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 
-LIB_SRCS := $(wildcard libktls/src/*.c)
+# The daemon protocol (proto/) is part of the library, hidden, and is
+# linked on its own into handshaked and handshakectl.
+PROTO_SRCS := proto/hsd_proto.c proto/hsd_wire.c
+PROTO_OBJS := $(PROTO_SRCS:%.c=$(B)/obj/static/%.o)
+LIB_SRCS := $(wildcard libktls/src/*.c) $(PROTO_SRCS)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/obj/pic/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/static/%.o)
 LIB_SO := $(B)/lib/libktls.so.$(VERSION)
@@ -111,6 +115,10 @@ BENCH_SRCS := $(filter-out bench/record-openssl.c,$(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 HSD_SRCS := $(wildcard handshaked/*.c)
 HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
+# handshaked and handshakectl see only ktls.h and the protocol module:
+# none of libktls's private headers, none of wolfSSL's.
+HSD_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -MMD -MP \
+	$(shell pkg-config --cflags inih 2>/dev/null)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -131,7 +139,8 @@ TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
 	$(B)/obj/static/serve/http.o
 TOOL_OBJS_test_http := $(B)/obj/static/serve/http.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
-HELPER_OBJS := $(B)/obj/static/tests/helpers.o
+HELPER_OBJS := $(B)/obj/static/tests/helpers.o \
+	$(B)/obj/static/tests/fdpass.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
 # test peer, never linked into the product).
 # tls-probe.c: the table and main; cases*.c: the probes; probe-*.c: the
@@ -167,6 +176,10 @@ $(B)/obj/pic/%.o: %.c $(WOLF_FLAVOR) | $(WOLF_STAMP)
 $(B)/obj/static/%.o: %.c $(WOLF_FLAVOR) | $(WOLF_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Ilibktls/src -Itests $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/static/handshaked/%.o: handshaked/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(HSD_CFLAGS) -c -o $@ $<
 
 $(LIB_SO): $(LIB_PIC_OBJS) libktls/libktls.map
 	@mkdir -p $(@D)
@@ -306,18 +319,17 @@ bench-native-compare: deps
 	@$(MAKE) --no-print-directory bench-native \
 		BENCH_BUILDS="$(B)/sys $(B)"
 
-# handshaked is built on libktls's objects: it shares the handshake code and
-# the wire format's internals, which the shared library does not export.
-$(B)/bin/handshaked: $(HSD_OBJS) $(LIB_OBJS)
+# handshaked and handshakectl: the shared library, as the tools, plus the
+# protocol module (whose copy in the library is hidden).
+$(B)/bin/handshaked: $(HSD_OBJS) $(PROTO_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(HSD_OBJS) $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) \
-		$(HSD_PKG_LIBS)
+	$(CC) -o $@ $(HSD_OBJS) $(PROTO_OBJS) $(LDFLAGS) -L$(B)/lib -lktls \
+		$(RPATH) $(HSD_PKG_LIBS)
 
-# handshakectl speaks the same wire format.
 $(B)/bin/handshakectl: $(B)/obj/static/handshaked/ctl/handshakectl.o \
-		       $(LIB_OBJS)
+		       $(PROTO_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS)
+	$(CC) -o $@ $< $(PROTO_OBJS) $(LDFLAGS) -L$(B)/lib -lktls $(RPATH)
 
 # Unit tests link the static objects, so they can reach internal functions.
 $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
@@ -418,10 +430,10 @@ lint:
 	cppcheck -q --error-exitcode=1 --enable=warning,portability,performance \
 		--suppress='preprocessorErrorDirective:libktls/src/ktls_wolf.h' \
 		--std=c11 -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
-		-Ilibktls/include -Ilibktls/src -Itests -Ihandshaked \
+		-Ilibktls/include -Ilibktls/src -Iproto -Itests -Ihandshaked \
 		-Itools -Iserve \
-		libktls/src tools serve handshaked bench tests/unit \
-		tests/helpers.c tests/conform fuzz
+		libktls/src proto tools serve handshaked bench tests/unit \
+		tests/helpers.c tests/fdpass.c tests/conform fuzz
 
 # --- fuzzing ----------------------------------------------------------------
 
@@ -439,12 +451,15 @@ FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	$(PKG_CFLAGS) -MMD -MP
-FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked -Itools -Iserve
+FUZZ_CPPFLAGS := $(CPPFLAGS) -Ilibktls/src -Ihandshaked -Itools -Iserve \
+	-Itests
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # The handshaked or tool sources a target links (of handshaked, all but
 # main.c at most), and the functions it fakes with -Wl,--wrap (config: no
-# user or group lookups).
-FUZZ_SRCS_proto := $(filter-out handshaked/main.c,$(HSD_SRCS))
+# user or group lookups).  (proto: the protocol module, whose decoders
+# are handshaked's parser, is among libktls's sources; it takes the
+# tests' fd-passing helper.)
+FUZZ_SRCS_proto := tests/fdpass.c
 FUZZ_SRCS_config := handshaked/config.c
 FUZZ_SRCS_http := serve/http.c
 FUZZ_SRCS_response := serve/response.c serve/http.c
@@ -452,6 +467,7 @@ FUZZ_WRAP_config := getpwnam getgrnam
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 # (kept: only the pattern rule below names them)
 .SECONDARY: $(FUZZ_LIB_OBJS) $(HSD_SRCS:%.c=$(FUZZ_B)/obj/%.o) \
+	$(FUZZ_SRCS_proto:%.c=$(FUZZ_B)/obj/%.o) \
 	$(FUZZ_SRCS_http:%.c=$(FUZZ_B)/obj/%.o) \
 	$(FUZZ_SRCS_response:%.c=$(FUZZ_B)/obj/%.o)
 

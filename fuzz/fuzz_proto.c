@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_proto.c - the daemon wire format (libktls/src/proto.c), stateful:
- * the input is a sequence of SEQPACKET messages, sent over a socketpair,
- * some with fds attached, then read back and decoded in order as
- * handshaked's client_readable() does (ktls_proto_recv(),
- * ktls_proto_check(), hsd_parse_request()) and as libktls reads a reply.
+ * fuzz_proto.c - the daemon protocol (proto/hsd_proto.c), stateful: the
+ * input is a sequence of SEQPACKET messages, sent over a socketpair, some
+ * with fds attached, then read back and decoded in order as handshaked
+ * reads a request (hsd_proto_recv(), hsd_proto_decode_request()) and as
+ * its clients read a reply (every reply decoder).
  *
- * The oracle: once an input is done and both sockets are closed, the
+ * The oracles: once an input is done and both sockets are closed, the
  * process has exactly the fds it had before the input (every fd that came
- * with a message was handed over and closed, or closed), else abort().
+ * with a message was handed over and closed, or closed), else abort(); a
+ * decoded request or reply holds what its decoder promises (a role, a
+ * profile of 1 to 63 bytes, strings within their bounds, a status of 0 or
+ * -errno), and what decodes encodes back to a message that decodes alike.
  *
  * Input: a control byte, then messages, each
  *	u8 flags	bits 0-2: fds to attach (0-7; 5 and more overflow the
@@ -33,9 +36,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "handshaked.h"
-#include "ktls_int.h"
-#include "proto.h"
+#include "helpers.h"
+#include "hsd_proto.h"
 
 #define MAX_MSGS 64
 #define MAX_FDS 7
@@ -43,7 +45,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int devnull = -1;
-static struct ktls_proto_msg rx;
+static struct hsd_proto_msg rx, tx;
 
 static int count_fds(void)
 {
@@ -62,79 +64,104 @@ static int count_fds(void)
 	return n - 1;		/* the directory's own */
 }
 
-static int send_msg(int sock, const uint8_t *buf, size_t len, int nfds)
+static void check(bool ok, const char *what)
 {
-	char cbuf[CMSG_SPACE(MAX_FDS * sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
-	int i;
-
-	if (nfds) {
-		msg.msg_control = cbuf;
-		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		for (i = 0; i < nfds; i++)
-			memcpy(CMSG_DATA(cmsg) + i * sizeof(int), &devnull,
-			       sizeof(int));
+	if (!ok) {
+		fprintf(stderr, "fuzz_proto: %s\n", what);
+		abort();
 	}
-	return sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* A reply, read as libktls's read_result() reads one. */
-static void decode_result(const uint8_t *buf, size_t len)
+static void check_str(const char *s, size_t size, size_t min)
 {
-	struct ktls_proto_attr a;
-	size_t off = KTLS_PROTO_HDR;
-	char s[256];
-	uint32_t u32;
-	uint16_t u16;
-	uint8_t u8;
+	size_t n = strnlen(s, size);
 
-	while (ktls_proto_next(buf, len, &off, &a) > 0) {
-		switch (a.tag) {
-		case KTLS_A_STATUS:
-			(void)!ktls_proto_u32(&a, &u32);
-			break;
-		case KTLS_A_VERSION:
-		case KTLS_A_CIPHER:
-		case KTLS_A_ALERT:
-			(void)!ktls_proto_u16(&a, &u16);
-			break;
-		case KTLS_A_RESUMED:
-		case KTLS_A_VERIFY_RESULT:
-		case KTLS_A_TX_OFFLOADED:
-		case KTLS_A_RX_OFFLOADED:
-			(void)!ktls_proto_u8(&a, &u8);
-			break;
-		default:
-			(void)!ktls_proto_str(&a, s, sizeof(s));
-			break;
-		}
-		if (off > len)
-			abort();
+	check(n < size && n >= min, "a decoded string out of its bounds");
+}
+
+/* A request that decoded: what it promises, and that it encodes back. */
+static void check_request(const struct hsd_proto_request *r, int nfds)
+{
+	struct hsd_proto_request again;
+
+	if (r->type == HSD_MSG_HANDSHAKE) {
+		check(nfds == 1, "a handshake request decoded without its fd");
+		check(r->hs.role == KTLS_ROLE_CLIENT ||
+		      r->hs.role == KTLS_ROLE_SERVER, "a request's role");
+		check_str(r->hs.profile, sizeof(r->hs.profile), 1);
+		check_str(r->hs.peer_name, sizeof(r->hs.peer_name), 0);
+		check_str(r->hs.alpn, sizeof(r->hs.alpn), 0);
+	} else {
+		check(nfds == 0, "a request without fd decoded with one");
+		check(r->type == HSD_MSG_COUNTERS || r->type == HSD_MSG_STATUS ||
+		      r->type == HSD_MSG_RELOAD, "a request's type");
+	}
+	check(hsd_proto_encode_request(&tx, r) == 0,
+	      "a decoded request does not encode");
+	check(hsd_proto_decode_request(tx.buf, tx.len, nfds, &again, NULL) == 0
+	      && !memcmp(&again, r, sizeof(again)),
+	      "a request does not survive encode and decode");
+}
+
+/* A reply, read by each decoder a client may use. */
+static void decode_replies(const uint8_t *buf, size_t len)
+{
+	static struct hsd_proto_counters c;
+	static struct hsd_proto_status s;
+	struct hsd_proto_result res;
+	struct hsd_proto_reply r;
+	const char *why;
+	unsigned int i;
+
+	if (hsd_proto_decode_reply(buf, len, &r, &why) == 0) {
+		check(r.status <= 0 && r.status >= -4095, "a reply's status");
+		check_str(r.errstr, sizeof(r.errstr), 0);
+		check(hsd_proto_encode_reply(&tx, &r) == 0,
+		      "a decoded reply does not encode");
+	} else {
+		check(why != NULL, "a refusal without a reason");
+	}
+	if (hsd_proto_decode_result(buf, len, &res, NULL) == 0) {
+		check(res.n_certs <= HSD_PROTO_CERTS_MAX, "too many certs");
+		for (i = 0; i < res.n_certs; i++)
+			check(res.certs[i].der >= buf && res.certs[i].len &&
+			      res.certs[i].der + res.certs[i].len <= buf + len,
+			      "a certificate outside its message");
+		check(hsd_proto_encode_result(&tx, &res) == 0,
+		      "a decoded result does not encode");
+	}
+	if (hsd_proto_decode_counters(buf, len, &c, NULL) == 0) {
+		check(c.n <= HSD_PROTO_COUNTERS_MAX, "too many counters");
+		for (i = 0; i < c.n; i++)
+			check_str(c.c[i].name, sizeof(c.c[i].name), 1);
+		check(hsd_proto_encode_counters(&tx, &c) == 0,
+		      "decoded counters do not encode");
+	}
+	if (hsd_proto_decode_status(buf, len, &s, NULL) == 0) {
+		check(s.n_profiles <= HSD_PROTO_PROFILES_MAX &&
+		      s.n_profiles <= s.profiles_total, "too many profiles");
+		for (i = 0; i < s.n_profiles; i++)
+			check_str(s.profiles[i].name,
+				  sizeof(s.profiles[i].name), 1);
+		check(hsd_proto_encode_status(&tx, &s) == 0,
+		      "a decoded status does not encode");
 	}
 }
 
 /*
- * Read one message as handshaked's client_readable() does.  Return: 1 to
- * go on reading, 0 when the daemon would stop (drop the client, or
- * nothing more to read).
+ * Read one message as handshaked does.  Return: 1 to go on reading, 0
+ * when the daemon would stop (drop the client, or nothing more to read).
  */
 static int receive_one(int sock, size_t room)
 {
-	struct hsd_request r;
-	enum ktls_msg_type type;
+	struct hsd_proto_request r;
 	const char *why = NULL;
 	ssize_t n;
 	int fd = -2, ret;
 
-	n = ktls_proto_recv(sock, rx.buf, room, &fd);
+	n = hsd_proto_recv(sock, rx.buf, room, &fd);
 	if (n <= 0 && fd != -1) {
-		fprintf(stderr, "fuzz_proto: ktls_proto_recv() returned %zd "
+		fprintf(stderr, "fuzz_proto: hsd_proto_recv() returned %zd "
 			"with fd %d\n", n, fd);
 		abort();
 	}
@@ -148,25 +175,15 @@ static int receive_one(int sock, size_t room)
 		return 1;
 	if (n < 0)
 		return 0;
-	if ((size_t)n > room)
-		abort();
-	if (ktls_proto_check(rx.buf, (size_t)n, &type) == 0) {
-		if (type == KTLS_MSG_RESULT)
-			decode_result(rx.buf, (size_t)n);
-		if (type == KTLS_MSG_COUNTERS) {
-			if (fd >= 0)
-				close(fd);
-			return 1;
-		}
-	}
-	ret = hsd_parse_request(rx.buf, (size_t)n, &r, &why);
-	if (ret < 0 && !why)
-		abort();
-	if (ret == 0 && (strnlen(r.profile, sizeof(r.profile)) ==
-			 sizeof(r.profile) || !r.profile[0] ||
-			 (r.role != KTLS_ROLE_CLIENT &&
-			  r.role != KTLS_ROLE_SERVER)))
-		abort();
+	check((size_t)n <= room, "a message longer than its buffer");
+	decode_replies(rx.buf, (size_t)n);
+	ret = hsd_proto_decode_request(rx.buf, (size_t)n, fd >= 0, &r, &why);
+	if (ret < 0)
+		check(why != NULL && (ret == -EBADMSG || ret == -EBADF ||
+				      ret == -EPROTONOSUPPORT),
+		      "a refused request without a reason or its status");
+	else
+		check_request(&r, fd >= 0);
 	/* Refused, or handed to a job that closes it when done. */
 	if (fd >= 0)
 		close(fd);
@@ -175,7 +192,7 @@ static int receive_one(int sock, size_t room)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t out[KTLS_PROTO_HDR + 0xffff];
+	static uint8_t out[HSD_PROTO_HDR + 0xffff];
 	size_t rooms[MAX_MSGS];
 	size_t pos = 1, i, nmsgs = 0;
 	uint8_t ctl;
@@ -205,13 +222,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - pos)
 			len = size - pos;
 		if (flags & 0x20) {
-			hdr = KTLS_PROTO_HDR;
+			hdr = HSD_PROTO_HDR;
 			out[0] = 'K'; out[1] = 'T'; out[2] = 'L'; out[3] = 'S';
-			out[4] = 0; out[5] = KTLS_PROTO_VERSION;
+			out[4] = 0; out[5] = HSD_PROTO_VERSION;
 			out[6] = 0;
-			out[7] = flags & 0x40 ? KTLS_MSG_RESULT :
-				 flags & 0x80 ? KTLS_MSG_COUNTERS :
-				 KTLS_MSG_HANDSHAKE;
+			out[7] = flags & 0x40 ? HSD_MSG_RESULT :
+				 flags & 0x80 ? HSD_MSG_COUNTERS :
+				 HSD_MSG_HANDSHAKE;
 			out[8] = 0; out[9] = 0;
 			out[10] = (uint8_t)(len >> 8);
 			out[11] = (uint8_t)len;
@@ -219,7 +236,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(out + hdr, data + pos, len);
 		pos += len;
 		rooms[nmsgs] = flags & 0x08 ? 16 : sizeof(rx.buf);
-		if (send_msg(sv[0], out, hdr + len, flags & 7) < 0)
+		if (th_send_with_fds(sv[0], out, hdr + len, devnull, flags & 7,
+				     MSG_DONTWAIT) < 0)
 			break;
 		nmsgs++;
 		if (ctl & 2)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * client.c - the daemon's side of the unix-socket protocol with a client
- * process: reading and parsing its requests, error replies, and the count
- * of connected clients per uid (max_clients_per_uid).
+ * process: reading its requests (decoded by proto/hsd_proto.c) and
+ * handing each to what answers it, refusals, reloads asked for, and the
+ * count of connected clients per uid (max_clients_per_uid).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,74 +15,15 @@
 
 #include "hsd_int.h"
 
-/* A reply with only a status and a sentence. */
-void hsd_reply_error(struct loop *l, int sock, int status, const char *why)
+void hsd_reply(struct loop *l, int sock, int status, const char *why)
 {
-	struct ktls_proto_msg *m = &l->msg;
+	struct hsd_proto_reply r = { .status = status };
 
-	ktls_proto_init(m, KTLS_MSG_RESULT);
-	if (ktls_proto_put_u32(m, KTLS_A_STATUS, (uint32_t)status) ||
-	    ktls_proto_put_str(m, KTLS_A_ERRSTR, why) ||
-	    ktls_proto_send(sock, m, -1) < 0)
+	snprintf(r.errstr, sizeof(r.errstr), "%s", why);
+	if (hsd_proto_encode_reply(&l->msg, &r) < 0 ||
+	    hsd_proto_send(sock, &l->msg, -1) < 0)
 		hsd_log_limited(HSD_LOG_INFO, "could not send a reply: "
 				"client gone");
-}
-
-/* Parse and validate a request (declared in handshaked.h). */
-int hsd_parse_request(const uint8_t *buf, size_t len, struct hsd_request *r,
-		      const char **why)
-{
-	struct ktls_proto_attr a;
-	enum ktls_msg_type type;
-	size_t off = KTLS_PROTO_HDR;
-	int ret;
-
-	memset(r, 0, sizeof(*r));
-	ret = ktls_proto_check(buf, len, &type);
-	if (ret == -EPROTONOSUPPORT) {
-		*why = "unknown protocol version (this daemon speaks 1)";
-		return ret;
-	}
-	if (ret < 0 || type != KTLS_MSG_HANDSHAKE) {
-		*why = "malformed request";
-		return -EBADMSG;
-	}
-	while ((ret = ktls_proto_next(buf, len, &off, &a)) > 0) {
-		switch (a.tag) {
-		case KTLS_A_ROLE:
-			ret = ktls_proto_u8(&a, &r->role);
-			break;
-		case KTLS_A_PROFILE:
-			ret = ktls_proto_str(&a, r->profile,
-					     sizeof(r->profile));
-			break;
-		case KTLS_A_PEER_NAME:
-			ret = ktls_proto_str(&a, r->peer_name,
-					     sizeof(r->peer_name));
-			break;
-		case KTLS_A_ALPN:
-			ret = ktls_proto_str(&a, r->alpn, sizeof(r->alpn));
-			break;
-		case KTLS_A_TIMEOUT_MS:
-			ret = ktls_proto_u32(&a, &r->timeout_ms);
-			break;
-		default:
-			break;
-		}
-		if (ret < 0) {
-			*why = "malformed attribute in the request";
-			return -EBADMSG;
-		}
-	}
-	if (r->role != KTLS_ROLE_CLIENT && r->role != KTLS_ROLE_SERVER) {
-		*why = "the request names no role (client or server)";
-		return -EBADMSG;
-	}
-	if (!r->profile[0]) {
-		*why = "the request names no profile";
-		return -EBADMSG;
-	}
-	return 0;
 }
 
 /*
@@ -183,7 +125,7 @@ void hsd_refuse_over_cap(struct loop *l, int fd, const struct ucred *cr,
 	HSD_COUNT(l, refused);
 	hsd_log_limited(HSD_LOG_NOTICE, "pid %d uid %u refused: %s",
 			(int)cr->pid, (unsigned int)cr->uid, why);
-	hsd_reply_error(l, fd, -EUSERS, why);
+	hsd_reply(l, fd, -EUSERS, why);
 	/* A request it already sent, left unread, would make the close a
 	 * reset, and the client would read ECONNRESET, not the reply: take
 	 * no more (its sends now fail with EPIPE), drop what came, with its
@@ -191,8 +133,8 @@ void hsd_refuse_over_cap(struct loop *l, int fd, const struct ucred *cr,
 	(void)shutdown(fd, SHUT_RD);	/* (on failure, the close is all) */
 	for (i = 0; i < 8; i++) {
 		int rfd = -1;
-		ssize_t n = ktls_proto_recv(fd, l->msg.buf, sizeof(l->msg.buf),
-					    &rfd);
+		ssize_t n = hsd_proto_recv(fd, l->msg.buf, sizeof(l->msg.buf),
+					   &rfd);
 
 		if (rfd >= 0)
 			close(rfd);
@@ -201,15 +143,41 @@ void hsd_refuse_over_cap(struct loop *l, int fd, const struct ucred *cr,
 	}
 }
 
+/*
+ * A reload, for root and the daemon's own user: the configuration is
+ * loaded here, on this worker (its other clients wait meanwhile), and the
+ * outcome is the reply.
+ */
+static void reply_reload(struct loop *l, struct client *cl)
+{
+	uid_t self = geteuid();
+	char msg[HSD_PROTO_ERRSTR_MAX + 1];
+	int ret;
+
+	if (cl->cred.uid != 0 && cl->cred.uid != self) {
+		snprintf(msg, sizeof(msg), "only root and the daemon's user "
+			 "(uid %u) may reload it, not uid %u",
+			 (unsigned int)self, (unsigned int)cl->cred.uid);
+		HSD_COUNT(l, refused);
+		hsd_log_limited(HSD_LOG_NOTICE, "pid %d: %s",
+				(int)cl->cred.pid, msg);
+		hsd_reply(l, cl->fd, -EACCES, msg);
+		return;
+	}
+	hsd_log(HSD_LOG_NOTICE, "reload asked by pid %d uid %u",
+		(int)cl->cred.pid, (unsigned int)cl->cred.uid);
+	ret = hsd_reload(l->sh, msg, sizeof(msg));
+	hsd_reply(l, cl->fd, ret, msg);
+}
+
 void hsd_client_readable(struct loop *l, struct client *cl)
 {
-	enum ktls_msg_type type;
-	struct hsd_request r;
+	struct hsd_proto_request r;
 	const char *why = NULL;
 	ssize_t n;
 	int fd, ret;
 
-	n = ktls_proto_recv(cl->fd, l->msg.buf, sizeof(l->msg.buf), &fd);
+	n = hsd_proto_recv(cl->fd, l->msg.buf, sizeof(l->msg.buf), &fd);
 	if (n == -EAGAIN)
 		return;
 	if (n == 0 || (n < 0 && n != -EBADMSG)) {
@@ -218,43 +186,49 @@ void hsd_client_readable(struct loop *l, struct client *cl)
 	}
 	if (n < 0) {
 		HSD_COUNT(l, bad_requests);
-		hsd_reply_error(l, cl->fd, -EBADMSG, "a request carries "
-				"exactly one fd and fits in 64 KiB");
+		hsd_reply(l, cl->fd, -EBADMSG, "a request carries at most one "
+			  "fd and fits in 64 KiB");
 		return;
 	}
 	if (cl->job) {
 		if (fd >= 0)
 			close(fd);
-		hsd_reply_error(l, cl->fd, -EBUSY, "one request at a time");
+		hsd_reply(l, cl->fd, -EBUSY, "one request at a time");
 		return;
 	}
 	if (l->stopping) {
 		if (fd >= 0)
 			close(fd);
-		hsd_reply_error(l, cl->fd, -ESHUTDOWN,
-				"handshaked is stopping");
+		hsd_reply(l, cl->fd, -ESHUTDOWN, "handshaked is stopping");
 		return;
 	}
-	if (ktls_proto_check(l->msg.buf, (size_t)n, &type) == 0 &&
-	    type == KTLS_MSG_COUNTERS) {
-		if (fd >= 0)
-			close(fd);
-		hsd_reply_counters(l, cl);
-		return;
-	}
-	ret = hsd_parse_request(l->msg.buf, (size_t)n, &r, &why);
-	if (ret == 0 && fd < 0) {
-		ret = -EBADF;
-		why = "the request carries no socket (SCM_RIGHTS)";
-	}
+	ret = hsd_proto_decode_request(l->msg.buf, (size_t)n, fd >= 0, &r,
+				       &why);
 	if (ret < 0) {
 		HSD_COUNT(l, bad_requests);
 		hsd_log_limited(HSD_LOG_NOTICE, "pid %d: bad request: %s",
 				(int)cl->cred.pid, why);
 		if (fd >= 0)
 			close(fd);
-		hsd_reply_error(l, cl->fd, ret, why);
+		hsd_reply(l, cl->fd, ret, why);
 		return;
 	}
-	hsd_start_job(l, cl, fd, &r);
+	switch (r.type) {
+	case HSD_MSG_HANDSHAKE:
+		hsd_start_job(l, cl, fd, &r.hs);	/* takes fd */
+		break;
+	case HSD_MSG_COUNTERS:
+		hsd_reply_counters(l, cl);
+		break;
+	case HSD_MSG_STATUS:
+		hsd_reply_status(l, cl);
+		break;
+	case HSD_MSG_RELOAD:
+		reply_reload(l, cl);
+		break;
+	case HSD_MSG_RESULT:
+	default:
+		/* (the decoder takes requests only) */
+		break;
+	}
 }

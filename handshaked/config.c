@@ -27,7 +27,6 @@
 #include <ini.h>
 
 #include "handshaked.h"
-#include "ktls_int.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -71,6 +70,11 @@ struct parser {
 	struct hsd_identity **id_tail;
 	struct hsd_profile **prof_tail;
 	struct hsd_access **acc_tail;
+
+	/* A libktls context that only checks values: versions, ciphers
+	 * and ALPN lists are refused by the library's own rules, in its
+	 * words (made when first needed). */
+	struct ktls_ctx *scratch;
 
 	/* The first error. */
 	int err;
@@ -367,6 +371,13 @@ static int set_log_level(struct parser *p, const struct key *k, void *field,
 		    "not '%s'", k->name, v);
 }
 
+static struct ktls_ctx *scratch_ctx(struct parser *p)
+{
+	if (!p->scratch)
+		p->scratch = ktls_ctx_new();
+	return p->scratch;
+}
+
 /*
  * "1.2" or "1.3".  Older versions are named so that the refusal can give
  * libktls's reason, from the same check the library applies.
@@ -387,10 +398,8 @@ static int set_version(struct parser *p, const struct key *k, void *field,
 		{ "ssl2", 0x0002 },
 		{ "sslv2", 0x0002 },
 	};
-	char why[KTLS_ERRSTR_SIZE] = "";
-	struct ktls_opts scratch;
+	struct ktls_ctx *ctx;
 	size_t i;
-	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcasecmp(v, names[i].name))
@@ -398,12 +407,12 @@ static int set_version(struct parser *p, const struct key *k, void *field,
 	if (i == ARRAY_SIZE(names))
 		return fail(p, -EINVAL, "%s: expected 1.2 or 1.3, not '%s'",
 			    k->name, v);
-	ktls_opts_default(&scratch);
-	ret = ktls_policy_set_opt(&scratch, KTLS_OPT_VERSION_MIN,
-				  names[i].version, why, sizeof(why));
-	if (ret < 0)
+	ctx = scratch_ctx(p);
+	if (!ctx)
+		return no_memory(p);
+	if (ktls_ctx_set_opt(ctx, KTLS_OPT_VERSION_MIN, names[i].version) < 0)
 		return fail(p, -EINVAL, "%s: %s; use 1.2 or 1.3", k->name,
-			    why);
+			    ktls_ctx_errstr(ctx));
 	*(uint16_t *)field = (uint16_t)names[i].version;
 	return 0;
 }
@@ -411,12 +420,13 @@ static int set_version(struct parser *p, const struct key *k, void *field,
 static int set_ciphers(struct parser *p, const struct key *k, void *field,
 		       const char *v)
 {
-	enum ktls_cipher ciphers[KTLS_CIPHER_MAX];
-	char why[KTLS_ERRSTR_SIZE] = "";
-	uint8_t n;
+	struct ktls_ctx *ctx = scratch_ctx(p);
 
-	if (ktls_policy_parse_ciphers(v, ciphers, &n, why, sizeof(why)) < 0)
-		return fail(p, -EINVAL, "%s: %s", k->name, why);
+	if (!ctx)
+		return no_memory(p);
+	if (ktls_ctx_set_ciphers(ctx, v) < 0)
+		return fail(p, -EINVAL, "%s: %s", k->name,
+			    ktls_ctx_errstr(ctx));
 	return store_string(p, field, v);
 }
 
@@ -424,7 +434,7 @@ static int set_ciphers(struct parser *p, const struct key *k, void *field,
 static int set_alpn(struct parser *p, const struct key *k, void *field,
 		    const char *v)
 {
-	char why[KTLS_ERRSTR_SIZE] = "";
+	struct ktls_ctx *ctx;
 	char list[256], item[256];
 	const char *s = v;
 	size_t used = 0;
@@ -445,8 +455,12 @@ static int set_alpn(struct parser *p, const struct key *k, void *field,
 		return fail(p, -EINVAL, "%s: the list is longer than 255 "
 			    "bytes", k->name);
 	list[used] = '\0';
-	if (ktls_policy_check_alpn(list, why, sizeof(why)) < 0)
-		return fail(p, -EINVAL, "%s: %s", k->name, why);
+	ctx = scratch_ctx(p);
+	if (!ctx)
+		return no_memory(p);
+	if (ktls_ctx_set_alpn(ctx, list) < 0)
+		return fail(p, -EINVAL, "%s: %s", k->name,
+			    ktls_ctx_errstr(ctx));
 	return store_string(p, field, list);
 }
 
@@ -1159,6 +1173,7 @@ int hsd_config_load(const char *path, struct hsd_config **out, char *err,
 	if (p.err || check_whole(&p) < 0)
 		goto err_free;
 	fclose(p.f);
+	ktls_ctx_free(p.scratch);
 	*out = p.cfg;
 	set_err(err, err_size, "");
 	return 0;
@@ -1166,6 +1181,7 @@ int hsd_config_load(const char *path, struct hsd_config **out, char *err,
 err_free:
 	hsd_config_free(p.cfg);
 err_close:
+	ktls_ctx_free(p.scratch);
 	fclose(p.f);
 err_report:
 	set_err(err, err_size, p.msg);

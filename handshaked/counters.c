@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * counters.c - the daemon's counters, as a reply to handshakectl(8) and
- * as a log line (SIGUSR1, and at exit).
+ * counters.c - what the daemon reports: its counters, as a reply to
+ * handshakectl(8) and as a log line (SIGUSR1, and at exit), and its
+ * status (configuration, profiles, kTLS, workers, uptime) as a reply.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hsd_int.h"
 
@@ -60,45 +63,109 @@ static int each_counter(const struct shared *sh,
 
 static int put_counter(const char *name, uint64_t v, void *arg)
 {
-	uint8_t val[8 + 64];
-	size_t len = strlen(name);
-	unsigned int i;
+	struct hsd_proto_counters *c = arg;
+	struct hsd_proto_counter *e = &c->c[c->n];
 
-	if (len > 64)
-		return -EINVAL;
-	for (i = 0; i < 8; i++)
-		val[i] = (uint8_t)(v >> (56 - 8 * i));
-	memcpy(val + 8, name, len);
-	return ktls_proto_put(arg, KTLS_A_COUNTER, val, 8 + len);
+	if (c->n == HSD_PROTO_COUNTERS_MAX ||
+	    snprintf(e->name, sizeof(e->name), "%s", name) >=
+	    (int)sizeof(e->name))
+		return -ENOSPC;
+	e->value = v;
+	c->n++;
+	return 0;
 }
 
-/* The counters, for handshakectl(8): status 0 and a KTLS_A_COUNTER each. */
-void hsd_reply_counters(struct loop *l, struct client *cl)
+/*
+ * How busy the daemon is, why handshakes fail and what it runs with are
+ * for root and the users its access rules name: true if @cl is one, else
+ * it is refused (and counted).
+ */
+static bool may_read(struct loop *l, struct client *cl, const char *what)
 {
-	struct ktls_proto_msg *m = &l->msg;
 	struct gen *g = hsd_gen_get(l->sh);
 	bool may = hsd_config_may_read_counters(g->cfg, cl->cred.uid,
 						cl->cred.gid);
+	char why[96];
 
 	hsd_gen_put(g);
-	/* How busy the daemon is, and why handshakes fail, is for root and
-	 * the users its access rules name. */
-	if (!may) {
-		char why[96];
+	if (may)
+		return true;
+	snprintf(why, sizeof(why), "uid %u may not read the %s (no access "
+		 "rule names it)", (unsigned int)cl->cred.uid, what);
+	HSD_COUNT(l, refused);
+	hsd_reply(l, cl->fd, -EACCES, why);
+	return false;
+}
 
-		snprintf(why, sizeof(why), "uid %u may not read the counters "
-			 "(no access rule names it)",
-			 (unsigned int)cl->cred.uid);
-		HSD_COUNT(l, refused);
-		hsd_reply_error(l, cl->fd, -EACCES, why);
+/* The counters, for handshakectl(8). */
+void hsd_reply_counters(struct loop *l, struct client *cl)
+{
+	struct hsd_proto_counters c = { .r.status = 0 };
+
+	if (!may_read(l, cl, "counters"))
 		return;
-	}
-	ktls_proto_init(m, KTLS_MSG_RESULT);
-	if (ktls_proto_put_u32(m, KTLS_A_STATUS, 0) ||
-	    each_counter(l->sh, put_counter, m) ||
-	    ktls_proto_send(cl->fd, m, -1) < 0)
+	if (each_counter(l->sh, put_counter, &c) ||
+	    hsd_proto_encode_counters(&l->msg, &c) < 0 ||
+	    hsd_proto_send(cl->fd, &l->msg, -1) < 0)
 		hsd_log_limited(HSD_LOG_INFO, "pid %d: could not send the "
 				"counters", (int)cl->cred.pid);
+}
+
+/* The first HSD_PROTO_PROFILES_MAX profiles of @cfg, as status shows
+ * them: the versions and ciphers each ends up with. */
+static void status_profiles(const struct hsd_config *cfg,
+			    struct hsd_proto_status *s)
+{
+	const struct hsd_profile *p;
+
+	for (p = cfg->profiles; p; p = p->next) {
+		struct hsd_proto_profile *e = &s->profiles[s->n_profiles];
+		const char *ciphers = p->ciphers ? p->ciphers : cfg->ciphers;
+
+		s->profiles_total++;
+		if (s->n_profiles == HSD_PROTO_PROFILES_MAX)
+			continue;
+		snprintf(e->name, sizeof(e->name), "%s", p->name);
+		e->roles = (uint8_t)p->roles;
+		e->min_version = p->min_version ? p->min_version :
+				 cfg->min_version;
+		e->max_version = p->max_version ? p->max_version :
+				 cfg->max_version;
+		snprintf(e->ciphers, sizeof(e->ciphers), "%s",
+			 ciphers ? ciphers : "");
+		s->n_profiles++;
+	}
+}
+
+/* What the daemon runs with, for handshakectl(8) status. */
+void hsd_reply_status(struct loop *l, struct client *cl)
+{
+	struct hsd_proto_status *s;
+	struct gen *g;
+
+	if (!may_read(l, cl, "status"))
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		hsd_reply(l, cl->fd, -ENOMEM, "out of memory");
+		return;
+	}
+	g = hsd_gen_get(l->sh);
+	snprintf(s->config_path, sizeof(s->config_path), "%s", g->cfg->path);
+	snprintf(s->version, sizeof(s->version), "%s", KTLS_VERSION_STRING);
+	s->pid = (uint32_t)getpid();
+	s->uptime_s = (hsd_now_ms() - l->sh->started_at) / 1000;
+	s->workers = l->sh->workers;
+	s->ktls_usable = l->sh->ktls_usable;
+	snprintf(s->ktls_reason, sizeof(s->ktls_reason), "%s",
+		 l->sh->ktls_reason);
+	status_profiles(g->cfg, s);
+	hsd_gen_put(g);
+	if (hsd_proto_encode_status(&l->msg, s) < 0 ||
+	    hsd_proto_send(cl->fd, &l->msg, -1) < 0)
+		hsd_log_limited(HSD_LOG_INFO, "pid %d: could not send the "
+				"status", (int)cl->cred.pid);
+	free(s);
 }
 
 static int log_counter(const char *name, uint64_t v, void *arg)

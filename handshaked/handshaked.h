@@ -12,13 +12,13 @@
 #include <sys/types.h>
 
 #include "ktls.h"
-#include "proto.h"
+#include "hsd_proto.h"
 
 #define HSD_NAME "handshaked"
 #define HSD_DEFAULT_CONFIG "/etc/handshaked.conf"
 #define HSD_DEFAULT_SOCKET "/run/handshaked.sock"
 
-#define HSD_MAX_NAME (KTLS_PROTO_NAME_MAX + 1)	/* names, with the NUL */
+#define HSD_MAX_NAME (HSD_PROTO_NAME_MAX + 1)	/* names, with the NUL */
 #define HSD_MAX_CRLS 8
 #define HSD_MAX_IDS 32		/* uids or gids in one access rule */
 
@@ -123,11 +123,15 @@ const struct hsd_identity *hsd_config_identity(const struct hsd_config *cfg,
 const struct hsd_profile *hsd_config_profile(const struct hsd_config *cfg,
 					     const char *name);
 /*
- * Whether a client with @uid/@gid (SO_PEERCRED) may use @profile in
- * @role: some [access] rule matches the uid (or the gid) and allows both.
+ * Whether a client with @uid/@gid (SO_PEERCRED) may read the counters and
+ * the status: root, or a uid (or gid) some [access] rule names.
  */
 bool hsd_config_may_read_counters(const struct hsd_config *cfg, uid_t uid,
 				  gid_t gid);
+/*
+ * Whether a client with @uid/@gid (SO_PEERCRED) may use @profile in
+ * @role: some [access] rule matches the uid (or the gid) and allows both.
+ */
 bool hsd_config_allows(const struct hsd_config *cfg, uid_t uid, gid_t gid,
 		       const char *profile, enum ktls_role role);
 
@@ -187,11 +191,15 @@ struct hsd_keys {
 	unsigned int rotation;		/* seconds */
 	uint64_t period;		/* whose keys are installed */
 };
-/* @prev (or NULL): the running keys, whose random ticket secret a reload
- * keeps. */
+/*
+ * Every profile's context, and the ticket keys.  @prev (or NULL): the
+ * running keys, whose random ticket secret a reload keeps.  On failure
+ * @err says what ("profile web: identity: ..."), and nothing is logged.
+ */
 KTLS_MUST_CHECK int hsd_keys_load(const struct hsd_config *cfg,
 				  const struct hsd_keys *prev,
-				  struct hsd_keys **out);
+				  struct hsd_keys **out, char *err,
+				  size_t err_size);
 void hsd_keys_free(struct hsd_keys *k);
 struct hsd_profile_ctx *hsd_keys_find(struct hsd_keys *k, const char *profile);
 /* Install the ticket keys of the period @now (unix seconds) is in, if
@@ -208,22 +216,8 @@ KTLS_MUST_CHECK int hsd_ticket_key(const uint8_t *secret, size_t len,
 /* ipc.c: the socket applications talk to. */
 KTLS_MUST_CHECK int hsd_ipc_listen(const struct hsd_config *cfg);
 
-/* client.c: what a request (proto.h) asks for. */
-struct hsd_request {
-	uint8_t role;			/* enum ktls_role */
-	char profile[HSD_MAX_NAME];
-	char peer_name[256];
-	char alpn[256];
-	uint32_t timeout_ms;
-};
-/*
- * Parse and validate the request of @len bytes in @buf (a whole message
- * from ktls_proto_recv()).  Return: 0 with *@r filled; -EPROTONOSUPPORT
- * for another protocol version or -EBADMSG for anything else wrong, with
- * *@why saying what (a constant string).
- */
-KTLS_MUST_CHECK int hsd_parse_request(const uint8_t *buf, size_t len,
-				      struct hsd_request *r, const char **why);
+/* client.c: what a request asks is a struct hsd_proto_request, decoded
+ * by proto/hsd_proto.c (hsd_proto_decode_request()). */
 
 /* job.c, loop.c, counters.c: handshakes in flight, driven by an epoll
  * loop in each of the workers (threads) (hsd_int.h), and their counts. */

@@ -33,7 +33,6 @@
 #include <sys/types.h>
 
 #include "handshaked.h"
-#include "proto.h"
 
 enum ev_kind { EV_LISTEN, EV_WAKE, EV_CLIENT, EV_JOB };
 
@@ -65,11 +64,14 @@ struct uid_count {
 /* What the workers share. */
 struct shared {
 	pthread_mutex_t lock;		/* guards cur and uids */
+	pthread_mutex_t reload_lock;	/* one reload at a time */
 	struct gen *cur;
 	struct hsd_counters n;		/* atomic adds */
 	int listen_fd;
 	unsigned int workers;
 	uint64_t started_at;		/* CLOCK_MONOTONIC ms */
+	bool ktls_usable;		/* as probed at start */
+	char ktls_reason[HSD_PROTO_STR_MAX + 1];	/* why not */
 	struct uid_count *uids;		/* the uids with a client connected */
 	size_t n_uids, uids_size;
 };
@@ -107,7 +109,7 @@ struct loop {
 	bool stopping;
 	uint64_t accept_paused_until;	/* ms, or 0 */
 	int ret;
-	struct ktls_proto_msg msg;	/* scratch for requests and replies */
+	struct hsd_proto_msg msg;	/* scratch for requests and replies */
 };
 
 /* Why a kernel without kTLS means no handshakes, for logs and replies. */
@@ -134,14 +136,16 @@ void hsd_worker_fini(struct loop *l);
 
 /* job.c: one handshake on a client's TCP socket. */
 void hsd_start_job(struct loop *l, struct client *cl, int fd,
-		   const struct hsd_request *r);
+		   const struct hsd_proto_handshake *r);
 void hsd_job_step(struct loop *l, struct job *j);
 void hsd_job_release_fd(struct loop *l, struct job *j);
 void hsd_job_end(struct loop *l, struct job *j);
 void hsd_count_failed(struct loop *l, int ret);
 
-/* client.c: the unix-socket protocol with a client process. */
-void hsd_reply_error(struct loop *l, int sock, int status, const char *why);
+/* client.c: the unix-socket protocol with a client process (the
+ * messages are proto/hsd_proto.h's). */
+/* A reply of a status and a sentence (a refusal, or a reload's). */
+void hsd_reply(struct loop *l, int sock, int status, const char *why);
 void hsd_client_readable(struct loop *l, struct client *cl);
 void hsd_client_drop(struct loop *l, struct client *cl);
 KTLS_MUST_CHECK int hsd_uid_take(struct shared *sh, uid_t uid,
@@ -150,13 +154,21 @@ void hsd_uid_release(struct shared *sh, uid_t uid);
 void hsd_refuse_over_cap(struct loop *l, int fd, const struct ucred *cr,
 			 unsigned int have, unsigned int cap);
 
-/* counters.c */
+/* counters.c: what the daemon reports, to handshakectl(8) and its log. */
 void hsd_reply_counters(struct loop *l, struct client *cl);
+void hsd_reply_status(struct loop *l, struct client *cl);
 void hsd_log_counters(const struct shared *sh);
 
 /* reload.c: the current configuration, a reference per user. */
 struct gen *hsd_gen_get(struct shared *sh);
 void hsd_gen_put(struct gen *g);
 struct gen *hsd_gen_new(struct hsd_config *cfg, struct hsd_keys *keys);
+/*
+ * Read the configuration and every file it names again (SIGHUP, or a
+ * client's reload request; one at a time).  Return: 0 with @msg saying
+ * what was reloaded; or the -errno of the load, with @msg saying why, and
+ * the running configuration stays.  Logged either way.
+ */
+KTLS_MUST_CHECK int hsd_reload(struct shared *sh, char *msg, size_t size);
 
 #endif /* HSD_INT_H */

@@ -19,43 +19,31 @@
 
 static void reply_result(struct loop *l, struct job *j, int status)
 {
-	struct ktls_proto_msg *m = &l->msg;
 	struct ktls_conn *c = j->conn;
 	const char *alpn = ktls_conn_alpn(c);
+	struct hsd_proto_result r = { .r.status = status };
 	const uint8_t *der;
 	size_t len;
-	unsigned int i;
-	int ret;
 
-	ktls_proto_init(m, KTLS_MSG_RESULT);
-	ret = ktls_proto_put_u32(m, KTLS_A_STATUS, (uint32_t)status);
-	if (!ret && *ktls_conn_errstr(c))
-		ret = ktls_proto_put_str(m, KTLS_A_ERRSTR, ktls_conn_errstr(c));
-	if (!ret)
-		ret = ktls_proto_put_u8(m, KTLS_A_VERIFY_RESULT,
-					(uint8_t)ktls_conn_verify_result(c)) ||
-		      ktls_proto_put_u16(m, KTLS_A_ALERT,
-					 (uint16_t)ktls_conn_alert(c));
-	if (!ret && status == 0) {
-		ret = ktls_proto_put_u16(m, KTLS_A_VERSION,
-					 ktls_conn_version(c)) ||
-		      ktls_proto_put_u16(m, KTLS_A_CIPHER,
-					 (uint16_t)ktls_conn_cipher(c)) ||
-		      ktls_proto_put_u8(m, KTLS_A_RESUMED,
-					ktls_conn_resumed(c)) ||
-		      ktls_proto_put_u8(m, KTLS_A_TX_OFFLOADED,
-					ktls_conn_offloaded(c, KTLS_DIR_TX)) ||
-		      ktls_proto_put_u8(m, KTLS_A_RX_OFFLOADED,
-					ktls_conn_offloaded(c, KTLS_DIR_RX));
-		if (!ret && alpn)
-			ret = ktls_proto_put_str(m, KTLS_A_ALPN_CHOSEN, alpn);
-		/* The chain, as much of it as fits. */
-		for (i = 0; !ret && ktls_conn_peer_cert(c, i, &der, &len) == 0;
-		     i++)
-			if (ktls_proto_put(m, KTLS_A_PEER_CERT, der, len) < 0)
-				break;
+	snprintf(r.r.errstr, sizeof(r.r.errstr), "%s", ktls_conn_errstr(c));
+	r.verify_result = (uint8_t)ktls_conn_verify_result(c);
+	r.alert = (int16_t)ktls_conn_alert(c);
+	if (status == 0) {
+		r.version = ktls_conn_version(c);
+		r.cipher = (uint16_t)ktls_conn_cipher(c);
+		r.resumed = ktls_conn_resumed(c);
+		r.tx_offloaded = ktls_conn_offloaded(c, KTLS_DIR_TX);
+		r.rx_offloaded = ktls_conn_offloaded(c, KTLS_DIR_RX);
+		snprintf(r.alpn, sizeof(r.alpn), "%s", alpn ? alpn : "");
+		/* The chain: the encoder puts as much of it as fits. */
+		while (r.n_certs < HSD_PROTO_CERTS_MAX &&
+		       ktls_conn_peer_cert(c, r.n_certs, &der, &len) == 0) {
+			r.certs[r.n_certs].der = der;
+			r.certs[r.n_certs++].len = len;
+		}
 	}
-	if (ret || ktls_proto_send(j->cl->fd, m, -1) < 0)
+	if (hsd_proto_encode_result(&l->msg, &r) < 0 ||
+	    hsd_proto_send(j->cl->fd, &l->msg, -1) < 0)
 		hsd_log_limited(HSD_LOG_INFO, "pid %d: could not send the "
 				"reply", (int)j->cl->cred.pid);
 }
@@ -152,14 +140,14 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 		const char *reason = *ktls_conn_offload_reason(c) ?
 				     ktls_conn_offload_reason(c) :
 				     ktls_conn_errstr(c);
-		char why[KTLS_PROTO_NAME_MAX + 320];
+		char why[HSD_PROTO_NAME_MAX + 320];
 
 		hsd_log_limited(HSD_LOG_NOTICE, "pid %d profile %s: not "
 				"offloaded: %s", (int)j->cl->cred.pid,
 				j->profile, reason);
 		snprintf(why, sizeof(why), "kTLS is unusable (%s): %s", reason,
 			 HSD_NEEDS_KTLS);
-		hsd_reply_error(l, j->cl->fd, ret, why);
+		hsd_reply(l, j->cl->fd, ret, why);
 	} else {
 		reply_result(l, j, ret);
 	}
@@ -218,7 +206,7 @@ static int check_tcp(int fd)
 }
 
 void hsd_start_job(struct loop *l, struct client *cl, int fd,
-		   const struct hsd_request *r)
+		   const struct hsd_proto_handshake *r)
 {
 	struct gen *g = hsd_gen_get(l->sh);
 	const struct hsd_config *cfg = g->cfg;
@@ -232,7 +220,7 @@ void hsd_start_job(struct loop *l, struct client *cl, int fd,
 	if (!pc) {
 		snprintf(why, sizeof(why), "no profile '%s'", r->profile);
 		HSD_COUNT(l, bad_requests);
-		hsd_reply_error(l, cl->fd, -ENOENT, why);
+		hsd_reply(l, cl->fd, -ENOENT, why);
 		goto refuse;
 	}
 	if (!hsd_config_allows(cfg, cl->cred.uid, cl->cred.gid, r->profile,
@@ -243,19 +231,18 @@ void hsd_start_job(struct loop *l, struct client *cl, int fd,
 		HSD_COUNT(l, refused);
 		hsd_log_limited(HSD_LOG_NOTICE, "pid %d: access denied: %s",
 				(int)cl->cred.pid, why);
-		hsd_reply_error(l, cl->fd, -EACCES, why);
+		hsd_reply(l, cl->fd, -EACCES, why);
 		goto refuse;
 	}
 	ret = check_tcp(fd);
 	if (ret < 0) {
 		HSD_COUNT(l, bad_requests);
-		hsd_reply_error(l, cl->fd, ret,
-				"the fd sent is not a TCP socket");
+		hsd_reply(l, cl->fd, ret, "the fd sent is not a TCP socket");
 		goto refuse;
 	}
 	j = calloc(1, sizeof(*j));
 	if (!j) {
-		hsd_reply_error(l, cl->fd, -ENOMEM, "out of memory");
+		hsd_reply(l, cl->fd, -ENOMEM, "out of memory");
 		goto refuse;
 	}
 	j->ev.kind = EV_JOB;
@@ -278,8 +265,8 @@ void hsd_start_job(struct loop *l, struct client *cl, int fd,
 	if (!j->conn || j->saved_flags < 0 ||
 	    fcntl(fd, F_SETFL, j->saved_flags | O_NONBLOCK) < 0) {
 		hsd_job_release_fd(l, j);
-		hsd_reply_error(l, cl->fd, -ENOMEM,
-				"could not set up the handshake");
+		hsd_reply(l, cl->fd, -ENOMEM,
+			  "could not set up the handshake");
 		hsd_count_failed(l, -ENOMEM);
 		hsd_job_end(l, j);
 		return;
@@ -288,14 +275,14 @@ void hsd_start_job(struct loop *l, struct client *cl, int fd,
 	     ktls_conn_set_peer_name(j->conn, r->peer_name) < 0) ||
 	    (r->alpn[0] && ktls_conn_set_alpn(j->conn, r->alpn) < 0)) {
 		hsd_job_release_fd(l, j);
-		hsd_reply_error(l, cl->fd, -EINVAL, ktls_conn_errstr(j->conn));
+		hsd_reply(l, cl->fd, -EINVAL, ktls_conn_errstr(j->conn));
 		hsd_count_failed(l, -EINVAL);
 		hsd_job_end(l, j);
 		return;
 	}
 	if (hsd_ep_ctl(l, EPOLL_CTL_ADD, fd, EPOLLIN, &j->ev) < 0) {
 		hsd_job_release_fd(l, j);
-		hsd_reply_error(l, cl->fd, -EIO, "epoll failed");
+		hsd_reply(l, cl->fd, -EIO, "epoll failed");
 		hsd_count_failed(l, -EIO);
 		hsd_job_end(l, j);
 		return;

@@ -16,9 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ktls_wolf.h"
-#include <wolfssl/wolfcrypt/hmac.h>
-
 #include "handshaked.h"
 
 /* The passphrase of an encrypted key: the first line of its file. */
@@ -38,21 +35,31 @@ static int passphrase(char *buf, int size, void *arg)
 	return (int)strcspn(buf, "\r\n");
 }
 
-static int check(struct ktls_ctx *ctx, const char *profile, const char *what,
-		 int ret)
+/* A context being loaded, and where to say what went wrong. */
+struct load {
+	struct ktls_ctx *ctx;
+	const char *profile;
+	char *err;
+	size_t err_size;
+};
+
+/* What a failed call on the context means, into the error. */
+static int check(struct load *ld, const char *what, int ret)
 {
 	if (ret < 0)
-		hsd_log(HSD_LOG_ERROR, "profile %s: %s: %s", profile, what,
-			*ktls_ctx_errstr(ctx) ? ktls_ctx_errstr(ctx) :
-			ktls_strerror(ret));
+		snprintf(ld->err, ld->err_size, "profile %s: %s: %s",
+			 ld->profile, what, *ktls_ctx_errstr(ld->ctx) ?
+			 ktls_ctx_errstr(ld->ctx) : ktls_strerror(ret));
 	return ret;
 }
 
 static int profile_ctx(const struct hsd_config *cfg,
-		       const struct hsd_profile *p, struct ktls_ctx **out)
+		       const struct hsd_profile *p, struct ktls_ctx **out,
+		       char *err, size_t err_size)
 {
 	const struct hsd_identity *id = NULL;
 	struct ktls_ctx *ctx = ktls_ctx_new();
+	struct load ld = { ctx, p->name, err, err_size };
 	const char *ciphers = p->ciphers ? p->ciphers : cfg->ciphers;
 	unsigned int i;
 	int ret = 0;
@@ -65,55 +72,52 @@ static int profile_ctx(const struct hsd_config *cfg,
 		ktls_ctx_set_passphrase_cb(ctx, passphrase,
 					   id->passphrase_file);
 	if (cfg->ca_file)
-		ret = check(ctx, p->name, "ca_file",
+		ret = check(&ld, "ca_file",
 			    ktls_ctx_load_ca_file(ctx, cfg->ca_file));
 	if (!ret && cfg->ca_dir)
-		ret = check(ctx, p->name, "ca_dir",
+		ret = check(&ld, "ca_dir",
 			    ktls_ctx_load_ca_dir(ctx, cfg->ca_dir));
 	if (!ret && cfg->ca_system)
-		ret = check(ctx, p->name, "ca_system",
-			    ktls_ctx_load_ca_system(ctx));
+		ret = check(&ld, "ca_system", ktls_ctx_load_ca_system(ctx));
 	for (i = 0; !ret && i < cfg->n_crls; i++)
-		ret = check(ctx, p->name, "crl_file",
+		ret = check(&ld, "crl_file",
 			    ktls_ctx_load_crl_file(ctx, cfg->crl_files[i]));
 	if (!ret && cfg->n_crls)
-		ret = check(ctx, p->name, "crl_check",
+		ret = check(&ld, "crl_check",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_CRL_CHECK,
 					     cfg->crl_check));
 	if (!ret && id)
-		ret = check(ctx, p->name, "identity",
+		ret = check(&ld, "identity",
 			    ktls_ctx_add_identity(ctx, id->cert, id->key));
 	if (!ret)
-		ret = check(ctx, p->name, "min_version",
+		ret = check(&ld, "min_version",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_VERSION_MIN,
 					     p->min_version ? p->min_version :
 					     cfg->min_version));
 	if (!ret)
-		ret = check(ctx, p->name, "max_version",
+		ret = check(&ld, "max_version",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_VERSION_MAX,
 					     p->max_version ? p->max_version :
 					     cfg->max_version));
 	if (!ret && ciphers)
-		ret = check(ctx, p->name, "ciphers",
-			    ktls_ctx_set_ciphers(ctx, ciphers));
+		ret = check(&ld, "ciphers", ktls_ctx_set_ciphers(ctx, ciphers));
 	if (!ret && p->alpn)
-		ret = check(ctx, p->name, "alpn",
-			    ktls_ctx_set_alpn(ctx, p->alpn));
+		ret = check(&ld, "alpn", ktls_ctx_set_alpn(ctx, p->alpn));
 	if (!ret && p->verify >= 0)
-		ret = check(ctx, p->name, "verify",
+		ret = check(&ld, "verify",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_VERIFY, p->verify));
 	/* The handshake state cannot follow the socket to its process. */
 	if (!ret)
-		ret = check(ctx, p->name, "post-handshake state",
+		ret = check(&ld, "post-handshake state",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_POST_HANDSHAKE, 0));
 	/* Nor can a software record layer: where the kernel cannot take
 	 * the keys, the peer gets an alert, before the handshake when it
 	 * can, rather than a handshake and then a bare close. */
 	if (!ret)
-		ret = check(ctx, p->name, "kTLS required",
+		ret = check(&ld, "kTLS required",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_REQUIRE_OFFLOAD, 1));
 	if (!ret)
-		ret = check(ctx, p->name, "session cache",
+		ret = check(&ld, "session cache",
 			    ktls_ctx_set_session_cache(ctx,
 					cfg->session_cache_size,
 					cfg->session_lifetime));
@@ -184,9 +188,9 @@ int hsd_ticket_secret_read(const char *path, uid_t user, uint8_t *buf,
 }
 
 /*
- * The key of @profile for rotation @period: HKDF-SHA256 (wolfCrypt) of
- * the secret, with the profile's name and the period as the info, gives
- * the key's name and its secret.  Every daemon with the same secret and
+ * The key of @profile for rotation @period: HKDF-SHA256 of the secret,
+ * with the profile's name and the period as the info, gives the key's
+ * name and its secret (ktls_ticket_key_derive()).  Every daemon with the same secret and
  * clock derives the same keys; each profile has its own, so a ticket
  * never resumes under another profile's policy or client-certificate
  * rules.
@@ -195,9 +199,8 @@ int hsd_ticket_key(const uint8_t *secret, size_t len, const char *profile,
 		   uint64_t period, struct ktls_ticket_key *out)
 {
 	static const char salt[] = "handshaked ticket key v1";
-	uint8_t info[HSD_MAX_NAME + 9], okm[sizeof(*out)];
+	uint8_t info[HSD_MAX_NAME + 9];
 	size_t plen = strlen(profile), i;
-	int ret;
 
 	if (plen >= HSD_MAX_NAME)
 		return -EINVAL;
@@ -205,20 +208,12 @@ int hsd_ticket_key(const uint8_t *secret, size_t len, const char *profile,
 	info[plen] = 0;
 	for (i = 0; i < 8; i++)
 		info[plen + 1 + i] = (uint8_t)(period >> (56 - 8 * i));
-	ret = wc_HKDF(WC_SHA256, secret, (word32)len, (const byte *)salt,
-		      sizeof(salt) - 1, info, (word32)(plen + 9), okm,
-		      sizeof(okm));
-	if (ret == 0) {
-		memcpy(out->name, okm, sizeof(out->name));
-		memcpy(out->secret, okm + sizeof(out->name),
-		       sizeof(out->secret));
-	}
-	explicit_bzero(okm, sizeof(okm));
-	return ret == 0 ? 0 : -EIO;
+	return ktls_ticket_key_derive(secret, len, salt, info, plen + 9, out);
 }
 
 /* Install the keys of @period (sealing) and the one before (opening). */
-static int tickets_install(struct hsd_keys *k, uint64_t period)
+static int tickets_install(struct hsd_keys *k, uint64_t period, char *err,
+			   size_t err_size)
 {
 	struct hsd_profile_ctx *pc;
 	struct ktls_ticket_key keys[2];
@@ -231,9 +226,16 @@ static int tickets_install(struct hsd_keys *k, uint64_t period)
 			ret = hsd_ticket_key(k->secret, k->secret_len,
 					     pc->profile->name, period - 1,
 					     &keys[1]);
-		if (!ret)
-			ret = check(pc->ctx, pc->profile->name, "ticket keys",
+		if (!ret) {
+			struct load ld = { pc->ctx, pc->profile->name, err,
+					   err_size };
+
+			ret = check(&ld, "ticket keys",
 				    ktls_ctx_set_ticket_keys(pc->ctx, keys, 2));
+		} else {
+			snprintf(err, err_size, "profile %s: ticket keys: %s",
+				 pc->profile->name, ktls_strerror(ret));
+		}
 	}
 	explicit_bzero(keys, sizeof(keys));
 	if (!ret)
@@ -244,8 +246,15 @@ static int tickets_install(struct hsd_keys *k, uint64_t period)
 int hsd_keys_rotate(struct hsd_keys *k, uint64_t now)
 {
 	uint64_t period = now / k->rotation;
+	char err[512];
+	int ret;
 
-	return period == k->period ? 0 : tickets_install(k, period);
+	if (period == k->period)
+		return 0;
+	ret = tickets_install(k, period, err, sizeof(err));
+	if (ret < 0)
+		hsd_log(HSD_LOG_ERROR, "%s", err);
+	return ret;
 }
 
 unsigned int hsd_keys_next_rotation(const struct hsd_keys *k, uint64_t now)
@@ -259,14 +268,14 @@ unsigned int hsd_keys_next_rotation(const struct hsd_keys *k, uint64_t now)
  * does not void the tickets out there, or a new random one.
  */
 int hsd_keys_load(const struct hsd_config *cfg, const struct hsd_keys *prev,
-		  struct hsd_keys **out)
+		  struct hsd_keys **out, char *err, size_t err_size)
 {
 	struct hsd_profile_ctx **tail;
 	const struct hsd_profile *p;
 	struct hsd_keys *k = calloc(1, sizeof(*k));
-	char err[512];
 	int ret;
 
+	snprintf(err, err_size, "out of memory");
 	if (!k)
 		return -ENOMEM;
 	tail = &k->profiles;
@@ -280,7 +289,7 @@ int hsd_keys_load(const struct hsd_config *cfg, const struct hsd_keys *prev,
 		pc->profile = p;
 		*tail = pc;
 		tail = &pc->next;
-		ret = profile_ctx(cfg, p, &pc->ctx);
+		ret = profile_ctx(cfg, p, &pc->ctx, err, err_size);
 		if (ret < 0)
 			goto err;
 	}
@@ -290,11 +299,9 @@ int hsd_keys_load(const struct hsd_config *cfg, const struct hsd_keys *prev,
 		ret = hsd_ticket_secret_read(cfg->ticket_key_file,
 					     pw ? pw->pw_uid : (uid_t)-1,
 					     k->secret, &k->secret_len, err,
-					     sizeof(err));
-		if (ret < 0) {
-			hsd_log(HSD_LOG_ERROR, "%s", err);
+					     err_size);
+		if (ret < 0)
 			goto err;
-		}
 	} else if (prev && !prev->from_file) {
 		memcpy(k->secret, prev->secret, prev->secret_len);
 		k->secret_len = prev->secret_len;
@@ -303,14 +310,18 @@ int hsd_keys_load(const struct hsd_config *cfg, const struct hsd_keys *prev,
 		if (getrandom(k->secret, k->secret_len, 0) !=
 		    (ssize_t)k->secret_len) {
 			ret = -EIO;
+			snprintf(err, err_size, "no random ticket secret: %s",
+				 ktls_strerror(-errno));
 			goto err;
 		}
 	}
 	k->from_file = cfg->ticket_key_file != NULL;
 	k->rotation = cfg->ticket_rotation;
-	ret = tickets_install(k, (uint64_t)time(NULL) / k->rotation);
+	ret = tickets_install(k, (uint64_t)time(NULL) / k->rotation, err,
+			      err_size);
 	if (ret < 0)
 		goto err;
+	snprintf(err, err_size, "%s", "");
 	*out = k;
 	return 0;
 err:

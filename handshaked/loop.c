@@ -14,9 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ktls_wolf.h"
-#include <wolfssl/wolfcrypt/ecc.h>
-
 #include "hsd_int.h"
 
 #define ACCEPT_PAUSE_MS 100
@@ -163,8 +160,8 @@ static int expire(struct loop *l)
 					"handshake timed out",
 					(int)cl->cred.pid, j->profile);
 			hsd_job_release_fd(l, j);
-			hsd_reply_error(l, cl->fd, -ETIMEDOUT,
-					"the handshake timed out");
+			hsd_reply(l, cl->fd, -ETIMEDOUT,
+				  "the handshake timed out");
 			hsd_count_failed(l, -ETIMEDOUT);
 			hsd_job_end(l, j);
 		} else if (j->deadline < next) {
@@ -231,9 +228,8 @@ void *hsd_worker(void *arg)
 	while (l->clients)
 		hsd_client_drop(l, l->clients);
 	free_grave(l);
-	/* wolfSSL's fixed-point ECC cache is per thread, and goes only
-	 * when the thread frees it. */
-	wc_ecc_fp_free();
+	/* wolfSSL's per-thread caches go only when the thread frees them. */
+	ktls_thread_cleanup();
 	return NULL;
 }
 

@@ -263,10 +263,9 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	/* Loading the keys checks every file the configuration names. */
-	ret = hsd_keys_load(cfg, NULL, &keys);
+	ret = hsd_keys_load(cfg, NULL, &keys, err, sizeof(err));
 	if (ret < 0) {
-		fprintf(stderr, "%s: %s: the files it names could not be "
-			"used (see above)\n", HSD_NAME, path);
+		fprintf(stderr, "%s: %s: %s\n", HSD_NAME, path, err);
 		hsd_config_free(cfg);
 		return EXIT_FAILURE;
 	}

@@ -3,12 +3,14 @@
  * reload.c - the main thread once the daemon is set up: it starts the
  * workers (loop.c), then takes the signals (SIGHUP reloads the
  * configuration, SIGUSR1 logs the counters, SIGTERM drains) and renews
- * the ticket keys, until it is told to stop.
+ * the ticket keys, until it is told to stop.  hsd_reload() is also what a
+ * client's reload request runs, on its worker.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -49,59 +51,79 @@ struct gen *hsd_gen_new(struct hsd_config *cfg, struct hsd_keys *keys)
 	return g;
 }
 
+static bool restart_needed(const struct hsd_config *a,
+			   const struct hsd_config *b)
+{
+	return strcmp(a->socket_path, b->socket_path) ||
+	       a->socket_mode != b->socket_mode ||
+	       (a->socket_group ? !b->socket_group ||
+		strcmp(a->socket_group, b->socket_group) :
+		!!b->socket_group) ||
+	       a->workers != b->workers ||
+	       (a->user ? !b->user || strcmp(a->user, b->user) : !!b->user);
+}
+
 /*
- * SIGHUP: read the configuration and every file it names again.  New
- * requests get the new one; handshakes in flight finish on the old one,
- * which goes when the last of them does.  A configuration that does not
- * load changes nothing.
+ * Read the configuration and every file it names again (SIGHUP, or a
+ * reload request).  New requests get the new one; handshakes in flight
+ * finish on the old one, which goes when the last of them does.  A
+ * configuration that does not load changes nothing.
  */
-static void reload(struct shared *sh)
+static int reload(struct shared *sh, char *msg, size_t size)
 {
 	struct gen *old = hsd_gen_get(sh), *g;
 	struct hsd_config *cfg;
 	struct hsd_keys *keys;
 	char err[512];
+	int ret;
 
-	if (hsd_config_load(old->cfg->path, &cfg, err, sizeof(err)) < 0) {
-		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
-			"configuration stays: %s", err);
-		goto out;
-	}
-	if (hsd_keys_load(cfg, old->keys, &keys) < 0) {
-		hsd_log(HSD_LOG_ERROR, "reload refused, the running "
-			"configuration stays: its files could not be used");
+	ret = hsd_config_load(old->cfg->path, &cfg, err, sizeof(err));
+	if (ret < 0)
+		goto refused;
+	ret = hsd_keys_load(cfg, old->keys, &keys, err, sizeof(err));
+	if (ret < 0) {
 		hsd_config_free(cfg);
-		goto out;
+		goto refused;
 	}
 	g = hsd_gen_new(cfg, keys);
 	if (!g) {
 		hsd_keys_free(keys);
 		hsd_config_free(cfg);
-		hsd_log(HSD_LOG_ERROR, "reload refused: out of memory");
-		goto out;
+		ret = -ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+		goto refused;
 	}
-	if (strcmp(cfg->socket_path, old->cfg->socket_path) ||
-	    cfg->socket_mode != old->cfg->socket_mode ||
-	    (cfg->socket_group ? !old->cfg->socket_group ||
-	     strcmp(cfg->socket_group, old->cfg->socket_group) :
-	     !!old->cfg->socket_group) ||
-	    cfg->workers != old->cfg->workers ||
-	    (cfg->user ? !old->cfg->user || strcmp(cfg->user,
-						   old->cfg->user) :
-	     !!old->cfg->user))
-		hsd_log(HSD_LOG_NOTICE, "reload: socket, user and workers "
-			"changes take a restart");
 	pthread_mutex_lock(&sh->lock);
 	sh->cur = g;
 	pthread_mutex_unlock(&sh->lock);
 	hsd_gen_put(old);			/* the reference sh->cur held */
 	__atomic_add_fetch(&sh->n.reloads, 1, __ATOMIC_RELAXED);
 	hsd_log_level(cfg->log_level);
-	hsd_log(HSD_LOG_NOTICE, "reloaded %s; %llu handshakes in flight "
-		"finish on the previous configuration", cfg->path,
-		(unsigned long long)hsd_load(&sh->n.in_flight));
-out:
+	snprintf(msg, size, "reloaded %s; %llu handshakes in flight finish "
+		 "on the previous configuration%s", cfg->path,
+		 (unsigned long long)hsd_load(&sh->n.in_flight),
+		 restart_needed(cfg, old->cfg) ? "; socket, user and workers "
+		 "changes take a restart" : "");
+	hsd_log(HSD_LOG_NOTICE, "%s", msg);
 	hsd_gen_put(old);
+	return 0;
+
+refused:
+	snprintf(msg, size, "reload refused, the running configuration "
+		 "stays: %s", err);
+	hsd_log(HSD_LOG_ERROR, "%s", msg);
+	hsd_gen_put(old);
+	return ret;
+}
+
+int hsd_reload(struct shared *sh, char *msg, size_t size)
+{
+	int ret;
+
+	pthread_mutex_lock(&sh->reload_lock);
+	ret = reload(sh, msg, size);
+	pthread_mutex_unlock(&sh->reload_lock);
+	return ret;
 }
 
 /* Renew the ticket keys when their period is over; the ms until the
@@ -141,9 +163,12 @@ static void main_loop(struct shared *sh, int signal_fd)
 			case SIGUSR1:
 				hsd_log_counters(sh);
 				break;
-			case SIGHUP:
-				reload(sh);
-				break;
+			case SIGHUP: {
+				char msg[HSD_PROTO_ERRSTR_MAX + 1];
+
+				(void)!hsd_reload(sh, msg, sizeof(msg));
+				break;	/* (logged either way) */
+			}
 			default:
 				break;
 			}
@@ -151,20 +176,30 @@ static void main_loop(struct shared *sh, int signal_fd)
 	}
 }
 
-/* Daemon mode hands back offloaded sockets only: without kTLS every
- * handshake will be refused, which an operator should hear at start. */
-static void say_if_no_ktls(void)
+/*
+ * Daemon mode hands back offloaded sockets only: without kTLS every
+ * handshake will be refused, which an operator should hear at start (and
+ * handshakectl status shows).
+ */
+static void probe_ktls(struct shared *sh)
 {
 	struct ktls_caps *caps;
 	const char *why;
 
-	if (ktls_caps_probe(&caps) < 0)
+	sh->ktls_usable = false;
+	if (ktls_caps_probe(&caps) < 0) {
+		snprintf(sh->ktls_reason, sizeof(sh->ktls_reason),
+			 "the kernel could not be probed");
 		return;
+	}
 	why = ktls_caps_unusable_reason(caps);
-	if (why)
+	sh->ktls_usable = !why;
+	if (why) {
+		snprintf(sh->ktls_reason, sizeof(sh->ktls_reason), "%s", why);
 		hsd_log(HSD_LOG_ERROR, "kTLS is unusable (%s): every "
 			"handshake will be refused with an alert, since %s",
 			why, HSD_NEEDS_KTLS);
+	}
 	ktls_caps_free(caps);
 }
 
@@ -179,7 +214,8 @@ int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys, int listen_fd,
 	int ret = 0;
 
 	pthread_mutex_init(&sh.lock, NULL);
-	say_if_no_ktls();
+	pthread_mutex_init(&sh.reload_lock, NULL);
+	probe_ktls(&sh);
 	sh.cur = hsd_gen_new(cfg, keys);
 	w = calloc(sh.workers, sizeof(*w));
 	if (!sh.cur || !w) {
@@ -226,6 +262,7 @@ out:
 	if (sh.cur)
 		hsd_gen_put(sh.cur);
 	free(sh.uids);
+	pthread_mutex_destroy(&sh.reload_lock);
 	pthread_mutex_destroy(&sh.lock);
 	return ret;
 }

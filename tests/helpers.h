@@ -43,6 +43,23 @@ KTLS_MUST_CHECK int th_hex_decode(const char *hex, uint8_t *out, size_t len);
 KTLS_MUST_CHECK int th_count_fds(void);
 
 /*
+ * th_send_with_fds() - send one message with @nfds copies of @fd attached
+ * in SCM_RIGHTS (none when @nfds is 0), as a peer of handshaked's socket
+ * might, well-behaved or not
+ * @sock: a SOCK_SEQPACKET (or other) socket
+ * @data: the message, @len bytes (0: an empty message)
+ * @fd: the fd to attach
+ * @nfds: 0 to TH_SEND_FDS_MAX copies
+ * @flags: for sendmsg(), such as MSG_DONTWAIT
+ *
+ * Return: 0; -EINVAL for too many fds; -EIO when sent short; the -errno of
+ * sendmsg().
+ */
+#define TH_SEND_FDS_MAX 8
+KTLS_MUST_CHECK int th_send_with_fds(int sock, const void *data, size_t len,
+				     int fd, int nfds, int flags);
+
+/*
  * Syscalls a unit test fakes: the Makefile links it with -Wl,--wrap=NAME
  * for each NAME in WRAP_<test>, so calls go to __wrap_NAME, which the test
  * defines, and __real_NAME reaches the C library.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * handshakectl - ask a running handshaked for its counters, over the
- * socket applications use (a KTLS_MSG_COUNTERS request; see handshaked(8)).
+ * handshakectl - ask a running handshaked for its counters or its status,
+ * or tell it to reload its configuration, over the socket applications use
+ * (proto/hsd_proto.h; see handshaked(8)).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,14 +18,39 @@
 
 #include <ktls.h>
 
-#include "proto.h"
+#include "hsd_proto.h"
 
 #define DEFAULT_SOCKET "/run/handshaked.sock"
+#define REPLY_WAIT_S 5
+/* A reload reads every file the configuration names, keys included. */
+#define RELOAD_WAIT_S 60
+
+static const struct command {
+	const char *name;
+	enum hsd_msg_type type;
+} commands[] = {
+	{ "counters", HSD_MSG_COUNTERS },
+	{ "status", HSD_MSG_STATUS },
+	{ "reload", HSD_MSG_RELOAD },
+};
+
+/* The decoded reply, whichever the command. */
+union reply {
+	struct hsd_proto_reply r;
+	struct hsd_proto_counters counters;
+	struct hsd_proto_status status;
+};
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: handshakectl [-s SOCKET] [--json] [counters]\n"
+		"usage: handshakectl [-s SOCKET] [--json] [COMMAND]\n"
+		"\n"
+		"commands:\n"
+		"  counters           the daemon's counters (the default)\n"
+		"  status             its configuration file, profiles, kTLS,\n"
+		"                     workers, uptime and pid\n"
+		"  reload             reload the configuration (as SIGHUP does)\n"
 		"\n"
 		"  -s, --socket PATH  handshaked's socket (default %s)\n"
 		"  -j, --json         print a JSON object\n"
@@ -33,10 +59,10 @@ static void usage(FILE *out)
 		DEFAULT_SOCKET);
 }
 
-static int connect_daemon(const char *path)
+static int connect_daemon(const char *path, int wait_s)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 5 };
+	struct timeval tv = { .tv_sec = wait_s };
 	int fd, ret;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -56,74 +82,208 @@ static int connect_daemon(const char *path)
 	return fd;
 }
 
-/*
- * Check the reply: a RESULT with a status, and counters that each hold a
- * value and a name.  0, or -errno with @why set (the daemon's own sentence
- * when it refused).
- */
-static int check_reply(const uint8_t *buf, size_t len, char *why,
-		       size_t why_size)
+/* Decode the reply to @type into *@out, and point *@r at its status. */
+static int decode(enum hsd_msg_type type, const uint8_t *buf, size_t len,
+		  union reply *out, const struct hsd_proto_reply **r,
+		  const char **why)
 {
-	struct ktls_proto_attr a;
-	enum ktls_msg_type type;
-	size_t off = KTLS_PROTO_HDR;
-	uint32_t status = 0;
-	bool have_status = false;
-	char errstr[256] = "";
-	int ret;
-
-	snprintf(why, why_size, "a malformed reply");
-	if (ktls_proto_check(buf, len, &type) < 0 || type != KTLS_MSG_RESULT)
-		return -EBADMSG;
-	while ((ret = ktls_proto_next(buf, len, &off, &a)) > 0) {
-		if (a.tag == KTLS_A_STATUS) {
-			if (ktls_proto_u32(&a, &status) < 0)
-				return -EBADMSG;
-			have_status = true;
-		} else if (a.tag == KTLS_A_ERRSTR) {
-			if (ktls_proto_str(&a, errstr, sizeof(errstr)) < 0)
-				return -EBADMSG;
-		} else if (a.tag == KTLS_A_COUNTER && a.len < 9) {
-			return -EBADMSG;
-		}
+	switch (type) {
+	case HSD_MSG_COUNTERS:
+		*r = &out->counters.r;
+		return hsd_proto_decode_counters(buf, len, &out->counters, why);
+	case HSD_MSG_STATUS:
+		*r = &out->status.r;
+		return hsd_proto_decode_status(buf, len, &out->status, why);
+	case HSD_MSG_RELOAD:
+	default:
+		*r = &out->r;
+		return hsd_proto_decode_reply(buf, len, &out->r, why);
 	}
-	if (ret < 0 || !have_status)
-		return -EBADMSG;
-	if (status != 0) {
-		snprintf(why, why_size, "handshaked refused: %s",
-			 *errstr ? errstr : "no reason given");
-		return (int)status;
-	}
-	return 0;
 }
 
-/* Print the counters of a reply check_reply() accepted. */
-static void print_counters(const uint8_t *buf, size_t len, bool json)
+/*
+ * One request of @type and its reply, decoded into *@out.  Return: 0 or
+ * -errno, with @why saying what failed (the daemon's own sentence when it
+ * refused).
+ */
+static int ask(const char *path, enum hsd_msg_type type, union reply *out,
+	       char *why, size_t why_size)
 {
-	struct ktls_proto_attr a;
-	size_t off = KTLS_PROTO_HDR;
-	unsigned int n = 0;
+	static struct hsd_proto_msg m;
+	const struct hsd_proto_request req = { .type = type };
+	const struct hsd_proto_reply *r;
+	int wait_s = type == HSD_MSG_RELOAD ? RELOAD_WAIT_S : REPLY_WAIT_S;
+	const char *bad;
+	int fd, rfd, ret;
+	ssize_t n;
+
+	fd = connect_daemon(path, wait_s);
+	if (fd < 0) {
+		snprintf(why, why_size, "cannot reach handshaked at %s", path);
+		return fd;
+	}
+	ret = hsd_proto_encode_request(&m, &req);
+	if (ret == 0)
+		ret = hsd_proto_send(fd, &m, -1);
+	/* -EPIPE: handshaked refused us (max_clients_per_uid) before the
+	 * request went; its reply says why. */
+	if (ret < 0 && ret != -EPIPE) {
+		snprintf(why, why_size, "sending the request");
+		goto out;
+	}
+	n = hsd_proto_recv(fd, m.buf, sizeof(m.buf), &rfd);
+	if (rfd >= 0)
+		close(rfd);
+	if (n <= 0) {
+		ret = n == 0 ? -ECONNRESET : (int)n;
+		if (n == -EAGAIN)
+			snprintf(why, why_size, "no reply within %d s", wait_s);
+		else
+			snprintf(why, why_size, "reading the reply");
+		goto out;
+	}
+	ret = decode(type, m.buf, (size_t)n, out, &r, &bad);
+	if (ret < 0) {
+		snprintf(why, why_size, "a malformed reply (%s)", bad);
+		goto out;
+	}
+	ret = r->status;
+	if (ret < 0)
+		snprintf(why, why_size, "handshaked refused: %s%s",
+			 *r->errstr ? r->errstr : "no reason given",
+			 ret == -EBADMSG && type != HSD_MSG_COUNTERS ?
+			 " (a handshaked older than this handshakectl has "
+			 "no such command)" : "");
+out:
+	close(fd);
+	return ret;
+}
+
+/* @s as a JSON string. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void print_counters(const struct hsd_proto_counters *c, bool json)
+{
+	unsigned int i;
 
 	if (json)
 		printf("{");
-	while (ktls_proto_next(buf, len, &off, &a) > 0) {
-		uint64_t v = 0;
-		unsigned int i;
-
-		if (a.tag != KTLS_A_COUNTER)
-			continue;
-		for (i = 0; i < 8; i++)
-			v = v << 8 | a.val[i];
-		if (json)
-			printf("%s\"%.*s\": %" PRIu64, n ? ", " : "",
-			       (int)(a.len - 8), (const char *)a.val + 8, v);
-		else
-			printf("%-24.*s %" PRIu64 "\n", (int)(a.len - 8),
-			       (const char *)a.val + 8, v);
-		n++;
+	for (i = 0; i < c->n; i++) {
+		if (json) {
+			printf("%s", i ? ", " : "");
+			json_str(c->c[i].name);
+			printf(": %" PRIu64, c->c[i].value);
+		} else {
+			printf("%-24s %" PRIu64 "\n", c->c[i].name,
+			       c->c[i].value);
+		}
 	}
 	if (json)
 		printf("}\n");
+}
+
+static const char *version_name(uint16_t v, char *buf, size_t size)
+{
+	if (v == KTLS_TLS_1_2)
+		return "1.2";
+	if (v == KTLS_TLS_1_3)
+		return "1.3";
+	snprintf(buf, size, "0x%04x", v);
+	return buf;
+}
+
+static const char *roles_name(uint8_t roles)
+{
+	bool c = roles & (1u << KTLS_ROLE_CLIENT),
+	     s = roles & (1u << KTLS_ROLE_SERVER);
+
+	return c && s ? "client,server" : c ? "client" : s ? "server" : "none";
+}
+
+static void print_profile_json(const struct hsd_proto_profile *p)
+{
+	char a[8], b[8];
+
+	printf("{\"name\": ");
+	json_str(p->name);
+	printf(", \"roles\": \"%s\", \"min_version\": \"%s\", "
+	       "\"max_version\": \"%s\", \"ciphers\": ", roles_name(p->roles),
+	       version_name(p->min_version, a, sizeof(a)),
+	       version_name(p->max_version, b, sizeof(b)));
+	json_str(p->ciphers);
+	printf("}");
+}
+
+static void print_status_json(const struct hsd_proto_status *s)
+{
+	unsigned int i;
+
+	printf("{\"pid\": %" PRIu32 ", \"version\": ", s->pid);
+	json_str(s->version);
+	printf(", \"config\": ");
+	json_str(s->config_path);
+	printf(", \"uptime_s\": %" PRIu64 ", \"workers\": %" PRIu32
+	       ", \"ktls_usable\": %s, \"ktls_reason\": ", s->uptime_s,
+	       s->workers, s->ktls_usable ? "true" : "false");
+	json_str(s->ktls_reason);
+	printf(", \"profiles_total\": %" PRIu32 ", \"profiles\": [",
+	       s->profiles_total);
+	for (i = 0; i < s->n_profiles; i++) {
+		printf("%s", i ? ", " : "");
+		print_profile_json(&s->profiles[i]);
+	}
+	printf("]}\n");
+}
+
+static void print_status(const struct hsd_proto_status *s, bool json)
+{
+	uint64_t t = s->uptime_s;
+	unsigned int i;
+
+	if (json) {
+		print_status_json(s);
+		return;
+	}
+	printf("%-14s %" PRIu32 "\n", "pid", s->pid);
+	if (*s->version)
+		printf("%-14s %s\n", "version", s->version);
+	printf("%-14s %s\n", "configuration", s->config_path);
+	printf("%-14s %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+	       " (%" PRIu64 " s)\n", "uptime", t / 86400, t / 3600 % 24,
+	       t / 60 % 60, t % 60, t);
+	printf("%-14s %" PRIu32 "\n", "workers", s->workers);
+	if (s->ktls_usable)
+		printf("%-14s usable\n", "kTLS");
+	else
+		printf("%-14s not usable: %s: every handshake is refused\n",
+		       "kTLS", *s->ktls_reason ? s->ktls_reason :
+		       "no reason given");
+	printf("%-14s %" PRIu32 "%s\n", "profiles", s->profiles_total,
+	       s->profiles_total > s->n_profiles ? " (the first listed)" : "");
+	for (i = 0; i < s->n_profiles; i++) {
+		const struct hsd_proto_profile *p = &s->profiles[i];
+		char a[8], b[8];
+
+		printf("  %-20s %-13s TLS %s-%s  ciphers %s\n", p->name,
+		       roles_name(p->roles),
+		       version_name(p->min_version, a, sizeof(a)),
+		       version_name(p->max_version, b, sizeof(b)),
+		       *p->ciphers ? p->ciphers : "(libktls's default)");
+	}
 }
 
 /* A usage error: what (if anything), a pointer to --help, status 2. */
@@ -144,12 +304,13 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct ktls_proto_msg m;
+	static union reply rep;
+	const struct command *cmd = &commands[0];
 	const char *path = DEFAULT_SOCKET;
-	char why[320] = "";
+	char why[512] = "";
 	bool json = false;
-	ssize_t n;
-	int c, fd, rfd, ret;
+	size_t i;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "s:jVh", opts, NULL)) != -1) {
 		switch (c) {
@@ -170,44 +331,43 @@ int main(int argc, char **argv)
 			return try_help(NULL);
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "counters")) {
-		fprintf(stderr, "handshakectl: unknown command '%s'\n",
-			argv[optind]);
-		return try_help(NULL);
+	if (optind < argc) {
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(argv[optind], commands[i].name))
+				break;
+		if (i == sizeof(commands) / sizeof(commands[0])) {
+			fprintf(stderr, "handshakectl: unknown command '%s'\n",
+				argv[optind]);
+			return try_help(NULL);
+		}
+		cmd = &commands[i];
 	}
 	if (optind + 1 < argc)
 		return try_help("one command at most");
-	fd = connect_daemon(path);
-	if (fd < 0) {
-		fprintf(stderr, "handshakectl: cannot reach handshaked at %s: "
-			"%s\n", path, ktls_strerror(fd));
-		return EXIT_FAILURE;
-	}
-	ktls_proto_init(&m, KTLS_MSG_COUNTERS);
-	ret = ktls_proto_send(fd, &m, -1);
-	/* -EPIPE: handshaked refused us (max_clients_per_uid) before the
-	 * request went; its reply says why. */
-	if (ret < 0 && ret != -EPIPE) {
-		snprintf(why, sizeof(why), "sending the request");
-	} else {
-		n = ktls_proto_recv(fd, m.buf, sizeof(m.buf), &rfd);
-		if (rfd >= 0)
-			close(rfd);
-		if (n <= 0) {
-			ret = n == 0 ? -ECONNRESET : (int)n;
-			snprintf(why, sizeof(why), "%s", n == -EAGAIN ?
-				 "no reply within 5 s" : "reading the reply");
-		} else {
-			ret = check_reply(m.buf, (size_t)n, why, sizeof(why));
-			if (ret == 0)
-				print_counters(m.buf, (size_t)n, json);
-		}
-	}
-	close(fd);
+	ret = ask(path, cmd->type, &rep, why, sizeof(why));
 	if (ret < 0) {
 		fprintf(stderr, "handshakectl: %s: %s\n", why,
 			ktls_strerror(ret));
 		return EXIT_FAILURE;
+	}
+	switch (cmd->type) {
+	case HSD_MSG_COUNTERS:
+		print_counters(&rep.counters, json);
+		break;
+	case HSD_MSG_STATUS:
+		print_status(&rep.status, json);
+		break;
+	case HSD_MSG_RELOAD:
+	default:
+		if (json) {
+			printf("{\"reloaded\": true, \"message\": ");
+			json_str(rep.r.errstr);
+			printf("}\n");
+		} else {
+			printf("%s\n", *rep.r.errstr ? rep.r.errstr :
+			       "reloaded");
+		}
+		break;
 	}
 	return EXIT_SUCCESS;
 }

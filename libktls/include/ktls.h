@@ -338,6 +338,20 @@ enum ktls_opt {
 KTLS_MUST_CHECK int ktls_init(void);
 
 /**
+ * ktls_thread_cleanup() - free the caches this thread's handshakes built
+ *
+ * wolfSSL keeps some caches per thread (its fixed-point ECC tables), and
+ * only the thread itself can free them: call this in a thread that ran
+ * handshakes, before it exits, or each such thread leaks them.  Contexts
+ * and connections are not touched, and a later handshake in the thread
+ * builds the caches again.  Calling it in a thread that ran none, or
+ * twice, does nothing.
+ *
+ * Context: the thread whose caches go.
+ */
+void ktls_thread_cleanup(void);
+
+/**
  * ktls_ctx_new() - a new context with secure defaults
  *
  * Defaults: TLS 1.2 and 1.3, every offloadable AEAD cipher in the order
@@ -977,6 +991,41 @@ struct ktls_ticket_key {
 KTLS_MUST_CHECK int ktls_ctx_set_ticket_keys(struct ktls_ctx *ctx,
 					     const struct ktls_ticket_key *keys,
 					     size_t n);
+
+#define KTLS_TICKET_DERIVE_SECRET_MIN 32
+#define KTLS_TICKET_DERIVE_SECRET_MAX 4096
+#define KTLS_TICKET_DERIVE_CONTEXT_MAX 1024
+
+/**
+ * ktls_ticket_key_derive() - a ticket key from a long-term secret
+ * @secret: KTLS_TICKET_DERIVE_SECRET_MIN (32) to _MAX (4096) random bytes,
+ *	    shared by the servers that are to resume each other's sessions
+ * @len: their count
+ * @label: a non-empty string naming the application and the use, such as
+ *	   "handshaked ticket key v1" (the HKDF salt)
+ * @context: what tells this key apart from the secret's others, such as
+ *	     a profile name and a rotation period (the HKDF info); NULL
+ *	     with @context_len 0 for none
+ * @context_len: at most KTLS_TICKET_DERIVE_CONTEXT_MAX (1024) bytes
+ * @out: the key, for ktls_ctx_set_ticket_keys(); the caller wipes it
+ *
+ * HKDF-SHA256 (RFC 5869) of @secret with salt @label and info @context
+ * gives 48 bytes: the key's name, then its secret.  The same inputs give
+ * the same key on every host and in every version of libktls, so servers
+ * that share the secret and a clock derive the same keys each period
+ * without exchanging them.  Nothing is kept; the intermediate bytes are
+ * wiped.
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL for a NULL or empty argument where one is needed, a
+ * secret shorter or longer than allowed, or a context over its bound;
+ * -EIO if wolfCrypt fails.
+ */
+KTLS_MUST_CHECK int ktls_ticket_key_derive(const uint8_t *secret, size_t len,
+					   const char *label,
+					   const void *context,
+					   size_t context_len,
+					   struct ktls_ticket_key *out);
 
 /**
  * ktls_ctx_flush_sessions() - forget every cached session

@@ -19,6 +19,7 @@
 #include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #include "ktls_int.h"
 
@@ -37,6 +38,15 @@ int ktls_init(void)
 {
 	(void)pthread_once(&init_once, do_init);
 	return init_ret;
+}
+
+void ktls_thread_cleanup(void)
+{
+#ifdef FP_ECC
+	/* wolfSSL's fixed-point ECC cache is per thread, and goes only
+	 * when the thread frees it. */
+	wc_ecc_fp_free();
+#endif
 }
 
 struct ktls_ctx *ktls_ctx_new(void)

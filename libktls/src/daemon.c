@@ -2,10 +2,11 @@
 /*
  * daemon.c - daemon mode: the handshake runs in handshaked, which holds
  * the keys and installs kTLS on the application's own socket; this side
- * sends the socket and reads the result (proto.h).
+ * sends the socket and reads the result (proto/hsd_proto.h).
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,7 +14,7 @@
 #include <unistd.h>
 
 #include "ktls_int.h"
-#include "proto.h"
+#include "hsd_proto.h"
 
 /* How long to wait for handshaked's answer: its longest handshake
  * timeout (3600 s, handshaked.conf(5)), plus 30 s as a last guard. */
@@ -31,7 +32,7 @@ int ktls_ctx_set_daemon(struct ktls_ctx *ctx, const char *socket_path,
 		if (!*socket_path ||
 		    strlen(socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path) ||
 		    !profile || !*profile ||
-		    strlen(profile) > KTLS_PROTO_NAME_MAX) {
+		    strlen(profile) > HSD_PROTO_NAME_MAX) {
 			ktls_set_err(ctx->err, "daemon mode needs a socket path "
 				     "(under 108 bytes) and a profile name (1 to "
 				     "63 bytes)");
@@ -71,20 +72,23 @@ static int dial(struct ktls_conn *conn)
 	return s;
 }
 
-static int build_request(struct ktls_conn *conn, struct ktls_proto_msg *m)
+/* The request for @conn's handshake, into @m. */
+static int build_request(struct ktls_conn *conn, struct hsd_proto_msg *m)
 {
-	ktls_proto_init(m, KTLS_MSG_HANDSHAKE);
-	if (ktls_proto_put_u8(m, KTLS_A_ROLE, (uint8_t)conn->role) ||
-	    ktls_proto_put_str(m, KTLS_A_PROFILE, conn->ctx->daemon_profile) ||
-	    (conn->peer_name &&
-	     ktls_proto_put_str(m, KTLS_A_PEER_NAME, conn->peer_name)) ||
-	    (conn->opts.alpn[0] &&
-	     ktls_proto_put_str(m, KTLS_A_ALPN, conn->opts.alpn)))
+	struct hsd_proto_request r = { .type = HSD_MSG_HANDSHAKE };
+
+	r.hs.role = (uint8_t)conn->role;
+	snprintf(r.hs.profile, sizeof(r.hs.profile), "%s",
+		 conn->ctx->daemon_profile);
+	if (conn->peer_name &&
+	    snprintf(r.hs.peer_name, sizeof(r.hs.peer_name), "%s",
+		     conn->peer_name) >= (int)sizeof(r.hs.peer_name))
 		return -ENOSPC;
-	return 0;
+	snprintf(r.hs.alpn, sizeof(r.hs.alpn), "%s", conn->opts.alpn);
+	return hsd_proto_encode_request(m, &r) < 0 ? -ENOSPC : 0;
 }
 
-static int add_peer_cert(struct ktls_conn *conn, const struct ktls_proto_attr *a)
+static int add_peer_cert(struct ktls_conn *conn, const struct hsd_proto_der *c)
 {
 	struct ktls_der *certs;
 
@@ -93,11 +97,11 @@ static int add_peer_cert(struct ktls_conn *conn, const struct ktls_proto_attr *a
 	if (!certs)
 		return -ENOMEM;
 	conn->peer_certs = certs;
-	certs[conn->n_peer_certs].der = malloc(a->len ? a->len : 1);
+	certs[conn->n_peer_certs].der = malloc(c->len);
 	if (!certs[conn->n_peer_certs].der)
 		return -ENOMEM;
-	memcpy(certs[conn->n_peer_certs].der, a->val, a->len);
-	certs[conn->n_peer_certs].len = a->len;
+	memcpy(certs[conn->n_peer_certs].der, c->der, c->len);
+	certs[conn->n_peer_certs].len = c->len;
 	conn->n_peer_certs++;
 	return 0;
 }
@@ -105,88 +109,38 @@ static int add_peer_cert(struct ktls_conn *conn, const struct ktls_proto_attr *a
 /* Take in the daemon's reply; returns its status or a parse error. */
 static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
 {
-	struct ktls_proto_attr a;
-	enum ktls_msg_type type;
-	size_t off = KTLS_PROTO_HDR;
-	int32_t status = -EBADMSG;
-	bool have_status = false;
-	uint32_t u32;
-	uint16_t u16;
-	uint8_t u8;
+	struct hsd_proto_result r;
+	const char *why;
+	unsigned int i;
 	int ret;
 
-	ret = ktls_proto_check(buf, len, &type);
-	if (ret < 0 || type != KTLS_MSG_RESULT) {
-		ktls_set_err(conn->err, "handshaked sent a malformed reply");
+	if (hsd_proto_decode_result(buf, len, &r, &why) < 0) {
+		ktls_set_err(conn->err, "handshaked sent a malformed reply: %s",
+			     why);
 		return -EBADMSG;
 	}
-	while ((ret = ktls_proto_next(buf, len, &off, &a)) > 0) {
-		switch (a.tag) {
-		case KTLS_A_STATUS:
-			ret = ktls_proto_u32(&a, &u32);
-			status = (int32_t)u32;
-			have_status = ret == 0;
-			break;
-		case KTLS_A_ERRSTR:
-			ret = ktls_proto_str(&a, conn->err, sizeof(conn->err));
-			if (ret == -ENOSPC)
-				ret = 0;
-			break;
-		case KTLS_A_VERSION:
-			ret = ktls_proto_u16(&a, &u16);
-			conn->version = u16;
-			break;
-		case KTLS_A_CIPHER:
-			ret = ktls_proto_u16(&a, &u16);
-			conn->cipher = u16;
-			break;
-		case KTLS_A_ALPN_CHOSEN:
-			ret = ktls_proto_str(&a, conn->alpn, sizeof(conn->alpn));
-			break;
-		case KTLS_A_RESUMED:
-			ret = ktls_proto_u8(&a, &u8);
-			conn->resumed = u8;
-			break;
-		case KTLS_A_PEER_CERT:
-			ret = add_peer_cert(conn, &a);
-			break;
-		case KTLS_A_VERIFY_RESULT:
-			ret = ktls_proto_u8(&a, &u8);
-			conn->verify_result = u8;
-			break;
-		case KTLS_A_ALERT:
-			ret = ktls_proto_u16(&a, &u16);
-			conn->alert = (int16_t)u16;
-			break;
-		case KTLS_A_TX_OFFLOADED:
-			ret = ktls_proto_u8(&a, &u8);
-			conn->tx_offloaded = u8;
-			break;
-		case KTLS_A_RX_OFFLOADED:
-			ret = ktls_proto_u8(&a, &u8);
-			conn->rx_offloaded = u8;
-			break;
-		default:
-			break;		/* a newer daemon's: skip */
-		}
-		if (ret < 0)
-			break;
-	}
-	if (ret < 0 || !have_status) {
-		ktls_set_err(conn->err, "handshaked sent a malformed reply");
-		return ret == -ENOMEM ? ret : -EBADMSG;
-	}
-	if (status > 0 || status < -4095) {
-		ktls_set_err(conn->err, "handshaked sent a bad status");
-		return -EBADMSG;
-	}
-	if (status == 0 && (!conn->tx_offloaded || !conn->rx_offloaded ||
-			    !ktls_cipher_desc(conn->cipher))) {
+	snprintf(conn->err, sizeof(conn->err), "%s", r.r.errstr);
+	conn->verify_result = r.verify_result;
+	conn->alert = r.alert;
+	if (r.r.status != 0)
+		return r.r.status;
+	if (!r.tx_offloaded || !r.rx_offloaded || !ktls_cipher_desc(r.cipher)) {
 		ktls_set_err(conn->err, "handshaked reported success without "
 			     "kTLS on both directions");
 		return -EBADMSG;
 	}
-	return status;
+	conn->version = r.version;
+	conn->cipher = r.cipher;
+	snprintf(conn->alpn, sizeof(conn->alpn), "%s", r.alpn);
+	conn->resumed = r.resumed;
+	conn->tx_offloaded = r.tx_offloaded;
+	conn->rx_offloaded = r.rx_offloaded;
+	for (i = 0; i < r.n_certs; i++) {
+		ret = add_peer_cert(conn, &r.certs[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 /*
@@ -196,7 +150,7 @@ static int read_result(struct ktls_conn *conn, const uint8_t *buf, size_t len)
  */
 int ktls_daemon_handshake(struct ktls_conn *conn)
 {
-	struct ktls_proto_msg *m;
+	struct hsd_proto_msg *m;
 	struct pollfd pfd;
 	ssize_t n;
 	int s, fd, ret;
@@ -212,7 +166,7 @@ int ktls_daemon_handshake(struct ktls_conn *conn)
 		ret = s;
 		goto out_free;
 	}
-	ret = ktls_proto_send(s, m, conn->fd);
+	ret = hsd_proto_send(s, m, conn->fd);
 	/* -EPIPE: handshaked refused this connection (too many of this
 	 * uid) before the request went; its reply says why. */
 	if (ret < 0 && ret != -EPIPE) {
@@ -231,7 +185,7 @@ int ktls_daemon_handshake(struct ktls_conn *conn)
 			     ktls_strerror(ret));
 		goto out_close;
 	}
-	n = ktls_proto_recv(s, m->buf, sizeof(m->buf), &fd);
+	n = hsd_proto_recv(s, m->buf, sizeof(m->buf), &fd);
 	if (fd >= 0)
 		close(fd);
 	if (n <= 0) {

@@ -11,6 +11,7 @@
  * and zeros the rest.  The first key seals; any key opens, and a ticket
  * opened with an older key resumes and is replaced by a new one (in TLS
  * 1.2 because we ask for it; in TLS 1.3 every handshake ends with one).
+ * ktls_ticket_key_derive() makes such keys from one long-term secret.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include "ktls_wolf.h"
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
+#include <wolfssl/wolfcrypt/hmac.h>
 
 #include "ktls_int.h"
 
@@ -179,4 +181,28 @@ void ktls_tickets_free(struct ktls_tickets *t)
 	pthread_mutex_destroy(&t->lock);
 	explicit_bzero(t, sizeof(*t));
 	free(t);
+}
+
+int ktls_ticket_key_derive(const uint8_t *secret, size_t len,
+			   const char *label, const void *context,
+			   size_t context_len, struct ktls_ticket_key *out)
+{
+	uint8_t okm[sizeof(out->name) + sizeof(out->secret)];
+	int ret;
+
+	if (!secret || len < KTLS_TICKET_DERIVE_SECRET_MIN ||
+	    len > KTLS_TICKET_DERIVE_SECRET_MAX || !label || !*label ||
+	    (!context && context_len) ||
+	    context_len > KTLS_TICKET_DERIVE_CONTEXT_MAX || !out)
+		return -EINVAL;
+	ret = wc_HKDF(WC_SHA256, secret, (word32)len, (const byte *)label,
+		      (word32)strlen(label), context, (word32)context_len,
+		      okm, sizeof(okm));
+	if (ret == 0) {
+		memcpy(out->name, okm, sizeof(out->name));
+		memcpy(out->secret, okm + sizeof(out->name),
+		       sizeof(out->secret));
+	}
+	explicit_bzero(okm, sizeof(okm));
+	return ret == 0 ? 0 : -EIO;
 }

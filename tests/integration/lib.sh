@@ -59,6 +59,10 @@ t_check() {
 	fi
 }
 
+# quiet COMMAND...: COMMAND with its output dropped, for t_check: a
+# redirection after t_check would drop the check's own ok or FAIL line.
+quiet() { "$@" > /dev/null; }
+
 # t_summary TIER: the closing line; the status says whether all passed.
 t_summary() {
 	echo "$1: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"

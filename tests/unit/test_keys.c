@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "handshaked.h"
+#include "helpers.h"
 
 struct fixture {
 	char dir[64];
@@ -159,7 +160,7 @@ static void test_ticket_secret_read_refuses_foreign_owner(void **state)
 
 static void test_ticket_key_depends_on_secret_profile_and_period(void **state)
 {
-	uint8_t secret[32], other[32];
+	uint8_t secret[32], other[32], want[48];
 	struct ktls_ticket_key a, b, zero;
 
 	(void)state;
@@ -171,6 +172,16 @@ static void test_ticket_key_depends_on_secret_profile_and_period(void **state)
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_memory_not_equal(&a, &zero, sizeof(a));
 	assert_memory_not_equal(a.name, a.secret, sizeof(a.name));
+	/* The keys stay what they were (HKDF-SHA256, salt "handshaked
+	 * ticket key v1", info "web\0" and the period in 8 bytes), so that
+	 * daemons sharing a secret across an upgrade resume each other's
+	 * tickets. */
+	assert_int_equal(th_hex_decode("9abb3bc1ce0b0845413e7c4772e4cc98"
+				       "8590528ec430724fada5c9a2b62c5d65"
+				       "37651a63aae2ca3f3e75d560874523c6",
+				       want, sizeof(want)), 48);
+	assert_memory_equal(a.name, want, sizeof(a.name));
+	assert_memory_equal(a.secret, want + 16, sizeof(a.secret));
 
 	assert_int_equal(hsd_ticket_key(secret, 32, "mail", 7, &b), 0);
 	assert_memory_not_equal(a.name, b.name, sizeof(a.name));
@@ -221,12 +232,14 @@ static void test_keys_load_ticket_secret_from_file_or_random(void **state)
 	uint8_t data[48];
 	struct hsd_config *cfg;
 	struct hsd_keys *a, *b, *c;
+	char err[512];
 
 	memset(data, 0x3c, sizeof(data));
 	write_file(fx->key, data, sizeof(data), 0600);
 	cfg = config(fx, true, 3600);
-	assert_int_equal(hsd_keys_load(cfg, NULL, &a), 0);
-	assert_int_equal(hsd_keys_load(cfg, NULL, &b), 0);
+	assert_int_equal(hsd_keys_load(cfg, NULL, &a, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(hsd_keys_load(cfg, NULL, &b, err, sizeof(err)), 0);
 	assert_true(a->from_file);
 	assert_int_equal(a->secret_len, sizeof(data));
 	assert_memory_equal(a->secret, data, sizeof(data));
@@ -238,16 +251,16 @@ static void test_keys_load_ticket_secret_from_file_or_random(void **state)
 	hsd_config_free(cfg);
 
 	cfg = config(fx, false, 3600);
-	assert_int_equal(hsd_keys_load(cfg, NULL, &b), 0);
+	assert_int_equal(hsd_keys_load(cfg, NULL, &b, err, sizeof(err)), 0);
 	assert_false(b->from_file);
 	assert_int_equal(b->secret_len, HSD_TICKET_SECRET_MIN);
 	assert_memory_not_equal(b->secret, a->secret, HSD_TICKET_SECRET_MIN);
 	/* A reload keeps the random secret... */
-	assert_int_equal(hsd_keys_load(cfg, b, &c), 0);
+	assert_int_equal(hsd_keys_load(cfg, b, &c, err, sizeof(err)), 0);
 	assert_memory_equal(c->secret, b->secret, HSD_TICKET_SECRET_MIN);
 	hsd_keys_free(c);
 	/* ... but not the file's, once the file is gone from the config. */
-	assert_int_equal(hsd_keys_load(cfg, a, &c), 0);
+	assert_int_equal(hsd_keys_load(cfg, a, &c, err, sizeof(err)), 0);
 	assert_memory_not_equal(c->secret, a->secret, HSD_TICKET_SECRET_MIN);
 	hsd_keys_free(c);
 	hsd_keys_free(b);
@@ -260,11 +273,15 @@ static void test_keys_load_fails_on_bad_ticket_file(void **state)
 	struct fixture *fx = *state;
 	struct hsd_config *cfg;
 	struct hsd_keys *k = NULL;
+	char err[512];
 
 	write_file(fx->key, "short", 5, 0600);
 	cfg = config(fx, true, 3600);
-	assert_int_equal(hsd_keys_load(cfg, NULL, &k), -EINVAL);
+	assert_int_equal(hsd_keys_load(cfg, NULL, &k, err, sizeof(err)),
+			 -EINVAL);
 	assert_null(k);
+	/* The reason comes back (the caller logs it, or replies it). */
+	assert_non_null(strstr(err, "holds 5 bytes"));
 	hsd_config_free(cfg);
 }
 
@@ -273,8 +290,9 @@ static void test_keys_rotate_follows_the_clock(void **state)
 	struct fixture *fx = *state;
 	struct hsd_config *cfg = config(fx, false, 60);
 	struct hsd_keys *k;
+	char err[512];
 
-	assert_int_equal(hsd_keys_load(cfg, NULL, &k), 0);
+	assert_int_equal(hsd_keys_load(cfg, NULL, &k, err, sizeof(err)), 0);
 	assert_int_equal(hsd_keys_rotate(k, 6000), 0);
 	assert_int_equal(k->period, 100);
 	assert_int_equal(hsd_keys_next_rotation(k, 6000), 60);
