@@ -27,6 +27,11 @@
 /* Certificate and key files larger than this are not what we think. */
 #define KTLS_MAX_FILE (1024 * 1024)
 
+KTLS_MUST_CHECK static int use_identity(struct ktls_ctx *ctx, WOLFSSL *ssl,
+					const char *sni);
+KTLS_MUST_CHECK static int use_identity_index(struct ktls_ctx *ctx,
+					      WOLFSSL *ssl, unsigned int idx);
+
 /*
  * Server: pick the identity the client's SNI names.  @arg is the context,
  * set with the callback.  A failure to switch keeps the default identity:
@@ -40,7 +45,7 @@ static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 	(void)alert;
 	if (!ctx)
 		return 0;
-	ret = ktls_ctx_use_identity(ctx, ssl,
+	ret = use_identity(ctx, ssl,
 			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME));
 	(void)ret;
 	return 0;
@@ -67,8 +72,7 @@ static int cert_setup_cb(WOLFSSL *ssl, void *arg)
 		conn->cb_err = idx;
 		return 0;
 	}
-	if (ktls_ctx_use_identity_index(conn->ctx, ssl, (unsigned int)idx) <
-	    0) {
+	if (use_identity_index(conn->ctx, ssl, (unsigned int)idx) < 0) {
 		ktls_set_err(conn->err, "the client_auth callback chose "
 			     "identity %d, which cannot be used", idx);
 		return 0;
@@ -544,8 +548,8 @@ void ktls_ctx_set_callbacks(struct ktls_ctx *ctx,
 }
 
 /* Put identity @idx on @ssl (the first one is already on the context). */
-int ktls_ctx_use_identity_index(struct ktls_ctx *ctx, WOLFSSL *ssl,
-				unsigned int idx)
+static int use_identity_index(struct ktls_ctx *ctx, WOLFSSL *ssl,
+			      unsigned int idx)
 {
 	if (idx >= ctx->n_identities)
 		return -ENOENT;
@@ -559,7 +563,7 @@ int ktls_ctx_use_identity_index(struct ktls_ctx *ctx, WOLFSSL *ssl,
  * certificate matches @sni.  The first identity is already on the
  * context, so a match on it (or on none) changes nothing.
  */
-int ktls_ctx_use_identity(struct ktls_ctx *ctx, WOLFSSL *ssl, const char *sni)
+static int use_identity(struct ktls_ctx *ctx, WOLFSSL *ssl, const char *sni)
 {
 	unsigned int i;
 

@@ -271,7 +271,7 @@ struct ktls_conn_ring {
 	bool tx, rx;			/* an operation in a ktls_ring */
 };
 
-/* session.c: a connection's sessions. */
+/* resume.c: a connection's sessions. */
 struct ktls_conn_sess {
 	char *cache_key;		/* client: its session's cache key */
 	struct ktls_session *session;	/* the latest resumable state */
@@ -422,20 +422,6 @@ int ktls_ticket_cb(struct WOLFSSL *ssl, unsigned char *name,
 		   unsigned char *iv, unsigned char *mac, int enc,
 		   unsigned char *ticket, int in_len, int *out_len, void *arg);
 
-/* post.c */
-KTLS_MUST_CHECK int ktls_post_handshake_feed(struct ktls_conn *conn,
-					     const uint8_t *msg, size_t len);
-KTLS_MUST_CHECK int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg,
-				   size_t len);
-
-/* ctx.c */
-KTLS_MUST_CHECK int ktls_ctx_use_identity(struct ktls_ctx *ctx,
-					  struct WOLFSSL *ssl,
-					  const char *sni);
-KTLS_MUST_CHECK int ktls_ctx_use_identity_index(struct ktls_ctx *ctx,
-						struct WOLFSSL *ssl,
-						unsigned int idx);
-
 /*
  * The record layer, bottom to top (doc/architecture.md draws it):
  * bridge.c (wolfSSL), install.c (keys to the kernel), post.c and rekey.c
@@ -471,6 +457,12 @@ KTLS_MUST_CHECK int ktls_tls_update_keys(struct ktls_conn *conn,
 KTLS_MUST_CHECK int ktls_kernel_attach(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_install(struct ktls_conn *conn, enum ktls_dir dir);
 KTLS_MUST_CHECK int ktls_offload(struct ktls_conn *conn);
+
+/* post.c */
+KTLS_MUST_CHECK int ktls_post_handshake_feed(struct ktls_conn *conn,
+					     const uint8_t *msg, size_t len);
+KTLS_MUST_CHECK int ktls_post_feed(struct ktls_conn *conn, const uint8_t *msg,
+				   size_t len);
 
 /* rekey.c */
 bool ktls_kernel_can_rekey(void);
