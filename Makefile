@@ -135,8 +135,11 @@ WRAP_test_session := wolfSSL_d2i_SSL_SESSION
 HSD_CONFIG_OBJS := $(B)/obj/static/handshaked/config.o \
 	$(B)/obj/static/handshaked/config_keys.o \
 	$(B)/obj/static/handshaked/config_access.o
-HSD_OBJS_test_config := $(HSD_CONFIG_OBJS)
-HSD_LIBS_test_config := $(HSD_PKG_LIBS)
+# The tests of handshaked's configuration file, one per feature.
+CONFIG_TESTS := test_config_load test_config_values test_config_syntax \
+	test_config_access
+$(foreach t,$(CONFIG_TESTS),$(eval HSD_OBJS_$(t) := $(HSD_CONFIG_OBJS)))
+$(foreach t,$(CONFIG_TESTS),$(eval HSD_LIBS_$(t) := $(HSD_PKG_LIBS)))
 HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
 	$(HSD_CONFIG_OBJS) $(B)/obj/static/handshaked/log.o
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
@@ -344,7 +347,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
 		$(foreach f,$(WRAP_test_$*),-Wl,--wrap=$(f)) \
 		$(PKG_LIBS) $(HSD_LIBS_test_$*) $(CMOCKA_LIBS)
 
-$(B)/tests/test_config: $(HSD_OBJS_test_config)
+$(foreach t,$(CONFIG_TESTS),$(eval $(B)/tests/$(t): $(HSD_OBJS_$(t))))
 $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
 $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
