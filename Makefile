@@ -132,10 +132,16 @@ WRAP_test_sock := socket setsockopt
 WRAP_test_session := wolfSSL_d2i_SSL_SESSION
 # Unit tests of handshaked's code link its objects and libraries too:
 # HSD_OBJS_<test> and HSD_LIBS_<test>.
-HSD_OBJS_test_config := $(B)/obj/static/handshaked/config.o
-HSD_LIBS_test_config := $(HSD_PKG_LIBS)
+HSD_CONFIG_OBJS := $(B)/obj/static/handshaked/config.o \
+	$(B)/obj/static/handshaked/config_keys.o \
+	$(B)/obj/static/handshaked/config_access.o
+# The tests of handshaked's configuration file, one per feature.
+CONFIG_TESTS := test_config_load test_config_values test_config_syntax \
+	test_config_access
+$(foreach t,$(CONFIG_TESTS),$(eval HSD_OBJS_$(t) := $(HSD_CONFIG_OBJS)))
+$(foreach t,$(CONFIG_TESTS),$(eval HSD_LIBS_$(t) := $(HSD_PKG_LIBS)))
 HSD_OBJS_test_keys := $(B)/obj/static/handshaked/keys.o \
-	$(B)/obj/static/handshaked/config.o $(B)/obj/static/handshaked/log.o
+	$(HSD_CONFIG_OBJS) $(B)/obj/static/handshaked/log.o
 HSD_LIBS_test_keys := $(HSD_PKG_LIBS)
 # ... and of a tool's code, its objects: TOOL_OBJS_<test>.
 TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
@@ -341,7 +347,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HELPER_OBJS) $(WOLF_FLAVOR)
 		$(foreach f,$(WRAP_test_$*),-Wl,--wrap=$(f)) \
 		$(PKG_LIBS) $(HSD_LIBS_test_$*) $(CMOCKA_LIBS)
 
-$(B)/tests/test_config: $(HSD_OBJS_test_config)
+$(foreach t,$(CONFIG_TESTS),$(eval $(B)/tests/$(t): $(HSD_OBJS_$(t))))
 $(B)/tests/test_keys: $(HSD_OBJS_test_keys)
 $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
@@ -470,7 +476,8 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # are handshaked's parser, is among libktls's sources; it takes the
 # tests' fd-passing helper.)
 FUZZ_SRCS_proto := tests/fdpass.c
-FUZZ_SRCS_config := handshaked/config.c
+FUZZ_SRCS_config := handshaked/config.c handshaked/config_keys.c \
+	handshaked/config_access.c
 FUZZ_SRCS_http := serve/http.c
 FUZZ_SRCS_response := serve/response.c serve/http.c
 FUZZ_WRAP_config := getpwnam getgrnam

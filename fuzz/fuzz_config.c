@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_config.c - handshaked's configuration parser (handshaked/config.c):
+ * fuzz_config.c - handshaked's configuration parser (handshaked/config*.c):
  * the input is a handshaked.conf, read through a memfd under its
  * /proc/self/fd path (hsd_config_load() takes a path).
  *

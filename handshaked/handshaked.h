@@ -106,7 +106,7 @@ struct hsd_config {
 	struct hsd_access *access;
 };
 
-/* config.c */
+/* config.c (and config_keys.c, config_access.c) */
 /*
  * Parse the INI file @path.  On failure *@out is untouched, the return
  * is -EINVAL (bad contents), the -errno of opening or reading it (-ENOENT,
