@@ -447,7 +447,7 @@ lint:
 # The calls between libktls/src files, read from the objects with nm: the
 # files by level, and a failure on any cycle (doc/architecture.md, 3).
 callgraph: $(LIB_OBJS)
-	@tests/callgraph $(B)/obj/static/libktls/src > $(B)/callgraph.txt || \
+	@tests/callgraph $(LIB_OBJS) > $(B)/callgraph.txt || \
 		{ cat $(B)/callgraph.txt; exit 1; }
 	@echo "callgraph: no cycles between libktls/src files ($(B)/callgraph.txt)"
 
