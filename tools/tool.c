@@ -239,12 +239,33 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * One ktls_recv() that does not block: poll() said the socket is
+ * readable, but what came may be a record that carries no data (a TLS 1.3
+ * NewSessionTicket), after which a blocking read would wait for the
+ * peer's next record while our stdin has data to send.  Only the receive
+ * runs non-blocking; sends stay blocking.
+ */
+static ssize_t recv_once(struct ktls_conn *conn, char *buf, size_t size)
+{
+	int fd = ktls_conn_fd(conn), fl = fcntl(fd, F_GETFL);
+	ssize_t n;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	n = ktls_recv(conn, buf, size);
+	if (fcntl(fd, F_SETFL, fl) < 0 && n >= 0)
+		n = -errno;
+	return n;
+}
+
 int tool_pump(struct ktls_conn *conn, int in_fd, int out_fd,
 	      long long *sent, long long *received)
 {
 	static char buf[64 * 1024];
 	struct pollfd pfd[2];
 	bool in_open = in_fd >= 0, net_open = true;
+	short net_events = POLLIN;
 	int ret;
 
 	if (!in_open) {
@@ -256,7 +277,7 @@ int tool_pump(struct ktls_conn *conn, int in_fd, int out_fd,
 		ssize_t n;
 
 		pfd[0].fd = ktls_conn_fd(conn);
-		pfd[0].events = POLLIN;
+		pfd[0].events = net_events;
 		pfd[1].fd = in_open ? in_fd : -1;
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, -1) < 0) {
@@ -281,9 +302,12 @@ int tool_pump(struct ktls_conn *conn, int in_fd, int out_fd,
 			}
 		}
 		if (pfd[0].revents) {
-			n = ktls_recv(conn, buf, sizeof(buf));
-			if (n == -EAGAIN)
+			n = recv_once(conn, buf, sizeof(buf));
+			net_events = POLLIN;
+			if (n == -EAGAIN) {
+				net_events = ktls_conn_events(conn);
 				continue;
+			}
 			if (n < 0)
 				return (int)n;
 			if (n == 0) {
