@@ -13,6 +13,11 @@
 
 #include "ktls_int.h"
 
+/* Why a direction is in software, into the kernel part. */
+#define ktls_set_offload(conn, ...) \
+	snprintf((conn)->kernel.offload, sizeof((conn)->kernel.offload), \
+		 __VA_ARGS__)
+
 /*
  * KTLS_OPT_REQUIRE_OFFLOAD, and the kernel cannot take keys on this socket
  * at all: refuse before the handshake with a fatal internal_error alert,
@@ -31,8 +36,7 @@ static int refuse_without_ktls(struct ktls_conn *conn)
 		if (recv(conn->fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
 			break;
 	ktls_send_plain_alert(conn->fd, KTLS_ALERT_INTERNAL_ERROR);
-	snprintf(conn->kernel.offload, sizeof(conn->kernel.offload), "%s",
-		 why);
+	ktls_set_offload(conn, "%s", why);
 	ktls_set_err(conn->err, "kTLS is unusable (%s), and "
 		     "KTLS_OPT_REQUIRE_OFFLOAD refuses TLS in software", why);
 	return -EOPNOTSUPP;
@@ -121,10 +125,6 @@ int ktls_install(struct ktls_conn *conn, enum ktls_dir dir)
 	/* ktls_sock_set_crypto() wipes ci on every path. */
 	return ktls_sock_set_crypto(conn->fd, dir, &ci, len);
 }
-
-#define ktls_set_offload(conn, ...) \
-	snprintf((conn)->kernel.offload, sizeof((conn)->kernel.offload), \
-		 __VA_ARGS__)
 
 /*
  * A direction stayed in software: fine, unless KTLS_OPT_REQUIRE_OFFLOAD
