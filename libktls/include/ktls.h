@@ -1304,7 +1304,8 @@ struct ktls_callbacks {
 	 * negative errno to end the handshake with it.  libktls wipes @key
 	 * after use.  Default (NULL): PSKs are refused, and a client that
 	 * offers one gets the certificate handshake (or a failure when the
-	 * server has no identity).  See ktls_conn_set_psk().
+	 * server has no identity).  Not called in daemon mode.  See
+	 * ktls_conn_set_psk().
 	 */
 	int (*psk_find)(struct ktls_conn *conn, const char *identity,
 			uint8_t *key, size_t *len, enum ktls_psk_hash *hash,

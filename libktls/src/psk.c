@@ -305,7 +305,16 @@ int ktls_psk_done(struct ktls_conn *conn)
 	} else if (conn->role == KTLS_ROLE_SERVER) {
 		if (conn->cb_err)
 			return conn->cb_err;
-		conn->psk.used = conn->psk.found && !conn->hs.resumed;
+		/*
+		 * psk_find gave a key, but wolfSSL takes it only with the
+		 * suite it is bound to: a client that did not offer that
+		 * suite gets the certificate handshake, with another
+		 * cipher.  (A client without psk_dhe_ke, or with another
+		 * key, fails the handshake instead.)
+		 */
+		conn->psk.used = conn->psk.found && !conn->hs.resumed &&
+				 !conn->hs.n_peer_certs &&
+				 conn->cipher == psk_cipher(conn->psk.hash);
 	}
 	return 0;
 }
