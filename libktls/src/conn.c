@@ -398,10 +398,12 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 
 	if (ktls_tls_would_block(conn, err))
 		return -EAGAIN;
-	/* A callback of the application said no: its word and its code. */
+	/* A PSK the peer refused or did not know, or psk_find's error
+	 * (which also answers the client with an alert). */
 	ret = ktls_psk_handshake_error(conn, err);
 	if (ret < 0)
 		return ret;
+	/* A callback of the application said no: its word and its code. */
 	if (conn->cb_err)
 		return conn->cb_err;
 	if (ktls_verify_rejected(conn, err))
