@@ -80,8 +80,10 @@ WOLF_FLAVOR := $(B)/.wolfssl
 $(shell mkdir -p $(B) && { test "$$(cat $(WOLF_FLAVOR) 2>/dev/null)" = \
 	"$(WOLF_ID)" || echo "$(WOLF_ID)" > $(WOLF_FLAVOR); })
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
-# handshaked alone parses an INI file.
-HSD_PKG_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
+# handshaked alone parses an INI file; its kernel agent speaks generic
+# netlink (libnl-genl) and reads keys the kernel passes (libkeyutils).
+HSD_PKG_LIBS := $(shell pkg-config --libs inih libnl-genl-3.0 2>/dev/null) \
+	-lkeyutils
 
 CPPFLAGS += -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 	-Ilibktls/include -Iproto
@@ -121,7 +123,7 @@ HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
 # handshaked and handshakectl see only ktls.h and the protocol module:
 # none of libktls's private headers, none of wolfSSL's.
 HSD_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -MMD -MP \
-	$(shell pkg-config --cflags inih 2>/dev/null)
+	$(shell pkg-config --cflags inih libnl-genl-3.0 2>/dev/null)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -134,7 +136,8 @@ WRAP_test_session := wolfSSL_d2i_SSL_SESSION
 # HSD_OBJS_<test> and HSD_LIBS_<test>.
 HSD_CONFIG_OBJS := $(B)/obj/static/handshaked/config.o \
 	$(B)/obj/static/handshaked/config_keys.o \
-	$(B)/obj/static/handshaked/config_access.o
+	$(B)/obj/static/handshaked/config_access.o \
+	$(B)/obj/static/handshaked/config_kernel.o
 # The tests of handshaked's configuration file, one per feature.
 CONFIG_TESTS := test_config_load test_config_values test_config_syntax \
 	test_config_access
@@ -477,7 +480,8 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # tests' fd-passing helper.)
 FUZZ_SRCS_proto := tests/fdpass.c
 FUZZ_SRCS_config := handshaked/config.c handshaked/config_keys.c \
-	handshaked/config_access.c
+	handshaked/config_access.c handshaked/config_kernel.c
+FUZZ_SRCS_kernel := handshaked/kernel_nl.c
 FUZZ_SRCS_http := serve/http.c
 FUZZ_SRCS_response := serve/response.c serve/http.c
 FUZZ_WRAP_config := getpwnam getgrnam
