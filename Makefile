@@ -140,6 +140,7 @@ HSD_CONFIG_OBJS := $(B)/obj/static/handshaked/config.o \
 	$(B)/obj/static/handshaked/config_kernel.o
 # The tests of handshaked's configuration file, one per feature.
 CONFIG_TESTS := test_config_load test_config_values test_config_syntax \
+	test_config_kernel \
 	test_config_access
 $(foreach t,$(CONFIG_TESTS),$(eval HSD_OBJS_$(t) := $(HSD_CONFIG_OBJS)))
 $(foreach t,$(CONFIG_TESTS),$(eval HSD_LIBS_$(t) := $(HSD_PKG_LIBS)))
@@ -152,6 +153,7 @@ TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
 TOOL_OBJS_test_http := $(B)/obj/static/serve/http.o
 TOOL_OBJS_test_jail := $(B)/obj/static/serve/jail.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
+HSD_OBJS_test_kernel_nl := $(B)/obj/static/handshaked/kernel_nl.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o \
 	$(B)/obj/static/tests/fdpass.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
@@ -356,6 +358,7 @@ $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
 $(B)/tests/test_jail: $(TOOL_OBJS_test_jail)
 $(B)/tests/test_log: $(HSD_OBJS_test_log)
+$(B)/tests/test_kernel_nl: $(HSD_OBJS_test_kernel_nl)
 
 # A test whose source is gone (renamed, or split as test_conn.c was) must
 # not go on running from its old binary: the tiers run build/tests/test_*.
