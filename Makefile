@@ -80,8 +80,10 @@ WOLF_FLAVOR := $(B)/.wolfssl
 $(shell mkdir -p $(B) && { test "$$(cat $(WOLF_FLAVOR) 2>/dev/null)" = \
 	"$(WOLF_ID)" || echo "$(WOLF_ID)" > $(WOLF_FLAVOR); })
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
-# handshaked alone parses an INI file.
-HSD_PKG_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
+# handshaked alone parses an INI file; its kernel agent speaks generic
+# netlink (libnl-genl) and reads keys the kernel passes (libkeyutils).
+HSD_PKG_LIBS := $(shell pkg-config --libs inih libnl-genl-3.0 2>/dev/null) \
+	-lkeyutils
 
 CPPFLAGS += -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 	-Ilibktls/include -Iproto
@@ -121,7 +123,7 @@ HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
 # handshaked and handshakectl see only ktls.h and the protocol module:
 # none of libktls's private headers, none of wolfSSL's.
 HSD_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -MMD -MP \
-	$(shell pkg-config --cflags inih 2>/dev/null)
+	$(shell pkg-config --cflags inih libnl-genl-3.0 2>/dev/null)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -134,9 +136,11 @@ WRAP_test_session := wolfSSL_d2i_SSL_SESSION
 # HSD_OBJS_<test> and HSD_LIBS_<test>.
 HSD_CONFIG_OBJS := $(B)/obj/static/handshaked/config.o \
 	$(B)/obj/static/handshaked/config_keys.o \
-	$(B)/obj/static/handshaked/config_access.o
+	$(B)/obj/static/handshaked/config_access.o \
+	$(B)/obj/static/handshaked/config_kernel.o
 # The tests of handshaked's configuration file, one per feature.
 CONFIG_TESTS := test_config_load test_config_values test_config_syntax \
+	test_config_kernel \
 	test_config_access
 $(foreach t,$(CONFIG_TESTS),$(eval HSD_OBJS_$(t) := $(HSD_CONFIG_OBJS)))
 $(foreach t,$(CONFIG_TESTS),$(eval HSD_LIBS_$(t) := $(HSD_PKG_LIBS)))
@@ -149,6 +153,7 @@ TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
 TOOL_OBJS_test_http := $(B)/obj/static/serve/http.o
 TOOL_OBJS_test_jail := $(B)/obj/static/serve/jail.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
+HSD_OBJS_test_kernel_nl := $(B)/obj/static/handshaked/kernel_nl.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o \
 	$(B)/obj/static/tests/fdpass.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
@@ -360,6 +365,7 @@ $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
 $(B)/tests/test_jail: $(TOOL_OBJS_test_jail)
 $(B)/tests/test_log: $(HSD_OBJS_test_log)
+$(B)/tests/test_kernel_nl: $(HSD_OBJS_test_kernel_nl)
 
 # A test whose source is gone (renamed, or split as test_conn.c was) must
 # not go on running from its old binary: the tiers run build/tests/test_*.
@@ -485,7 +491,8 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # tests' fd-passing helper.)
 FUZZ_SRCS_proto := tests/fdpass.c
 FUZZ_SRCS_config := handshaked/config.c handshaked/config_keys.c \
-	handshaked/config_access.c
+	handshaked/config_access.c handshaked/config_kernel.c
+FUZZ_SRCS_kernel := handshaked/kernel_nl.c
 FUZZ_SRCS_http := serve/http.c
 FUZZ_SRCS_response := serve/response.c serve/http.c
 FUZZ_WRAP_config := getpwnam getgrnam
