@@ -179,7 +179,8 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 	fuzz-replay
 .DEFAULT_GOAL := all
 
-all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
+all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build \
+	$(B)/bin/ktls-kglue
 
 lib: $(LIB_SO) $(B)/lib/libktls.a $(B)/lib/libktls.pc
 
@@ -244,6 +245,12 @@ $(B)/bin/ktls-probe $(B)/bin/ktls-client $(B)/bin/ktls-server: \
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
 		$(TOOL_OBJS_$*) $(TOOL_COMMON) $(LDFLAGS) -L$(B)/lib -lktls \
 		$(RPATH)
+
+# The driver of the kernel module's handshake runs (no libktls in it).
+$(B)/bin/ktls-kglue: kmod-glue/tool/ktls-kglue.c
+	@mkdir -p $(@D) $(B)/obj/bin
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/ktls-kglue.d -MT $@ \
+		-o $@ $< $(LDFLAGS)
 
 # (serve/'s programs share tools/tool.c too)
 $(B)/bin/ktls-serve $(B)/bin/ktls-get: $(B)/bin/%: serve/%.c \
@@ -389,7 +396,7 @@ kmod:
 	@kdir="$(KDIR)"; test -n "$$kdir" || \
 		{ echo "kmod: no kernel headers (set KDIR)" >&2; exit 1; }; \
 	rm -rf $(KMOD_SRC) && mkdir -p $(KMOD_SRC) && \
-	cp kmod-glue/Kbuild kmod-glue/*.c $(KMOD_SRC)/ && \
+	cp kmod-glue/Kbuild kmod-glue/*.c kmod-glue/*.h $(KMOD_SRC)/ && \
 	$(MAKE) -C "$$kdir" M=$(KMOD_SRC) modules && \
 	rel=$$(modinfo -F vermagic $(KMOD_SRC)/ktlsx_glue.ko | cut -d' ' -f1) && \
 	mkdir -p $(B)/kmod/$$rel && \
@@ -447,6 +454,7 @@ lint:
 		-Ilibktls/include -Ilibktls/src -Iproto -Itests -Ihandshaked \
 		-Itools -Iserve \
 		libktls/src proto tools serve handshaked bench tests/unit \
+		kmod-glue/tool \
 		tests/helpers.c tests/fdpass.c tests/conform fuzz
 	@$(MAKE) --no-print-directory callgraph
 
