@@ -398,10 +398,8 @@ void hsd_kernel_finish(struct loop *l, struct job *j, int ret)
 				"client", k->req.peer_name[0] ?
 				k->req.peer_name : "unnamed",
 				ktls_strerror(dret));
-		if (ret == 0) {
+		if (ret == 0)
 			ret = dret;
-			KCOUNT_FAIL(l, HSD_KFAIL_CANCELLED);
-		}
 	}
 	if (ret == 0) {
 		KCOUNT(l, ok[k->side]);
@@ -413,9 +411,11 @@ void hsd_kernel_finish(struct loop *l, struct job *j, int ret)
 				KTLS_TLS_1_3 ? "TLSv1.3" : "TLSv1.2",
 				ktls_cipher_name(ktls_conn_cipher(c)));
 	} else {
+		/* (one reason per failure: the kernel's refusal of DONE
+		 * says the consumer gave up, whatever the handshake did) */
 		KCOUNT(l, failed[k->side]);
-		if (dret == 0)
-			KCOUNT_FAIL(l, fail_reason(ret));
+		KCOUNT_FAIL(l, dret < 0 ? HSD_KFAIL_CANCELLED :
+			    fail_reason(ret));
 		hsd_log_limited(HSD_LOG_NOTICE, "kernel %s %s handshake (peer "
 				"%s) failed: %s", k->side ? "server" : "client",
 				hsd_knl_auth_name(k->req.auth_mode),
