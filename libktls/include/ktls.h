@@ -771,6 +771,36 @@ KTLS_MUST_CHECK ssize_t ktls_recv(struct ktls_conn *conn, void *buf,
 				  size_t len);
 
 /**
+ * ktls_conn_pending() - decrypted bytes libktls holds for ktls_recv()
+ * @conn: a connection after its handshake
+ *
+ * Counts the application data that was already read from the socket and
+ * decrypted but not yet returned: with the record layer in software, the
+ * rest of the record wolfSSL decrypted last; with RX in the kernel, the
+ * rest of a record an earlier ktls_recv() with a small buffer read.  The
+ * next ktls_recv() returns that many bytes (or as many as fit) without
+ * reading the socket, so an event loop must call it even when poll()
+ * does not report the fd readable (as with OpenSSL's SSL_pending() and
+ * NSS's SSL_DataPending()).
+ *
+ * It does not count what is still in the kernel: records in the socket's
+ * receive queue, which with RX in the kernel are decrypted only when read.
+ * SIOCINQ/FIONREAD on the fd counts those as ciphertext bytes, headers
+ * and tags included (and, with RX in the kernel, may count a record only
+ * partly received), which is not the number of plaintext bytes a read
+ * returns: libktls does not offer it as such.  poll() for POLLIN tells
+ * whether the kernel has something.  A count of 0 therefore does not mean
+ * that ktls_recv() would block, and a positive count says nothing about
+ * the data behind it.
+ *
+ * Context: the thread that owns @conn; never blocks, never fails once the
+ * handshake is done.
+ * Return: the byte count (0 or more); -EINVAL for a NULL @conn or before
+ * the handshake succeeded (also after it failed).
+ */
+KTLS_MUST_CHECK ssize_t ktls_conn_pending(const struct ktls_conn *conn);
+
+/**
  * ktls_sendfile() - send part of a file as application data
  * @conn: a connection after its handshake
  * @in_fd: a file open for reading
@@ -1121,6 +1151,63 @@ void ktls_session_free(struct ktls_session *sess);
  */
 bool ktls_session_resumable(const struct ktls_session *sess);
 
+/* A TLS session ID is at most 32 bytes (RFC 5246 section 7.4.1.2). */
+#define KTLS_SESSION_ID_MAX 32
+
+/**
+ * ktls_session_id() - the session ID of a session
+ * @sess: a session
+ * @buf: where to write it, or NULL to learn its length
+ * @size: room in @buf; KTLS_SESSION_ID_MAX (32) always suffices
+ *
+ * The bytes are the ones wolfSSL identifies the session by, as NSS's
+ * SSL_GetSessionID(): in TLS 1.2 the session ID the server chose (what a
+ * server's session cache is keyed by), the same on both ends.  A TLS 1.3
+ * session (which resumes by ticket only) has an ID that wolfSSL gives it
+ * (32 bytes with wolfSSL 5.7), which tells sessions apart in this
+ * process but names no cache entry and is not the peer's.  In TLS 1.2
+ * the ID is sent in clear: fit for logs, not a secret and not a key.
+ *
+ * Context: any thread.
+ * Return: the length (1 to KTLS_SESSION_ID_MAX), with the ID in @buf
+ * unless it is NULL; -ENOSPC if @size is too small (@buf is then left
+ * alone); -ENOENT if the session has no ID; -EINVAL for a NULL @sess.
+ */
+KTLS_MUST_CHECK ssize_t ktls_session_id(const struct ktls_session *sess,
+					uint8_t *buf, size_t size);
+
+/**
+ * ktls_conn_invalidate_session() - never resume this connection's session
+ * @conn: a connection after its handshake
+ *
+ * As NSS's SSL_InvalidateSession(): the connection goes on, but its
+ * session is taken out of the context's caches and will not be resumed
+ * by this process: a client drops it from its cache (and a TLS 1.3
+ * ticket that arrives later is not kept), a server drops its session ID
+ * from the server cache (TLS 1.2).  References taken earlier with
+ * ktls_conn_get_session() stay valid objects but are no longer
+ * resumable: ktls_session_resumable() is false, ktls_conn_set_session()
+ * and ktls_session_export() refuse them.  ktls_conn_get_session()
+ * returns NULL from then on.  Calling it again does nothing.
+ *
+ * What it cannot do: tickets a server already issued are sealed under
+ * the context's ticket key, hold the whole session, and are not looked
+ * up anywhere, so the server resumes them until that key is retired
+ * (wolfSSL's own keys within the hour; keys from
+ * ktls_ctx_set_ticket_keys() when the application drops them).  To
+ * refuse every outstanding ticket, replace the ticket keys.  Bytes
+ * exported with ktls_session_export() before the call still import and
+ * resume, and other processes' caches (another process given the same
+ * ticket keys) are not reached.
+ *
+ * Context: the thread that owns @conn; the caches may be shared with
+ * other threads.
+ * Return: 0; -EINVAL for a NULL @conn or before the handshake succeeded;
+ * -EOPNOTSUPP in daemon mode (ktls_ctx_set_daemon(): the sessions are
+ * handshaked's).
+ */
+KTLS_MUST_CHECK int ktls_conn_invalidate_session(struct ktls_conn *conn);
+
 #define KTLS_SESSION_KEY_LEN 32
 
 /**
@@ -1153,7 +1240,8 @@ KTLS_MUST_CHECK int ktls_ctx_set_session_key(struct ktls_ctx *ctx,
  * session encrypted with AES-256-GCM, and the 16-byte tag.
  *
  * Return: the length; -ENOSPC if @size is too small (@buf is then left
- * alone); -EINVAL; -ENOMEM; -EIO.
+ * alone); -EINVAL (also for a session ktls_conn_invalidate_session()
+ * invalidated); -ENOMEM; -EIO.
  */
 KTLS_MUST_CHECK ssize_t ktls_session_export(struct ktls_ctx *ctx,
 					    const struct ktls_session *sess,

@@ -388,9 +388,12 @@ int ktls_tls_shutdown(struct ktls_conn *conn)
 }
 
 /* Bytes wolfSSL holds decrypted and not yet read. */
-int ktls_tls_pending(struct ktls_conn *conn)
+/* Decrypted bytes wolfSSL holds that the next read returns at once. */
+size_t ktls_tls_pending(const struct ktls_conn *conn)
 {
-	return conn->tls.ssl ? wolfSSL_pending(conn->tls.ssl) : 0;
+	int n = conn->tls.ssl ? wolfSSL_pending(conn->tls.ssl) : 0;
+
+	return n > 0 ? (size_t)n : 0;
 }
 
 /*

@@ -276,6 +276,7 @@ struct ktls_conn_sess {
 	char *cache_key;		/* client: its session's cache key */
 	struct ktls_session *session;	/* the latest resumable state */
 	struct ktls_session *offer;	/* client: to resume */
+	bool invalidated;		/* ktls_conn_invalidate_session() */
 };
 
 /*
@@ -399,6 +400,8 @@ struct ktls_session *ktls_session_wrap(void *ws);
 KTLS_MUST_CHECK int ktls_session_parse(const uint8_t *buf, size_t len,
 				       struct ktls_session **sessp);
 void *ktls_session_wolfssl(const struct ktls_session *s);
+void ktls_session_invalidate(struct ktls_session *s);
+bool ktls_session_invalid(const struct ktls_session *s);
 void ktls_cache_init(struct ktls_cache *c, unsigned int capacity,
 		     unsigned int lifetime);
 void ktls_cache_configure(struct ktls_cache *c, unsigned int capacity,
@@ -411,6 +414,8 @@ KTLS_MUST_CHECK int ktls_cache_put(struct ktls_cache *c, const void *key,
 struct ktls_session *ktls_cache_get(struct ktls_cache *c, const void *key,
 				    size_t len, uint64_t now);
 void ktls_cache_remove(struct ktls_cache *c, const void *key, size_t len);
+void ktls_cache_remove_session(struct ktls_cache *c, const void *key,
+			       size_t len, const struct ktls_session *sess);
 unsigned int ktls_cache_count(struct ktls_cache *c);
 uint64_t ktls_now(void);
 KTLS_MUST_CHECK int ktls_ctx_sessions_init(struct ktls_ctx *ctx);
@@ -458,7 +463,7 @@ KTLS_MUST_CHECK ssize_t ktls_tls_read(struct ktls_conn *conn, void *buf,
 KTLS_MUST_CHECK ssize_t ktls_tls_write(struct ktls_conn *conn,
 				       const void *buf, size_t len);
 KTLS_MUST_CHECK int ktls_tls_shutdown(struct ktls_conn *conn);
-int ktls_tls_pending(struct ktls_conn *conn);
+size_t ktls_tls_pending(const struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_tls_keys(struct ktls_conn *conn, bool own,
 				  const uint8_t **key, const uint8_t **iv,
 				  uint64_t *seq);

@@ -378,6 +378,20 @@ ssize_t ktls_recv(struct ktls_conn *conn, void *buf, size_t len)
 	return n;
 }
 
+ssize_t ktls_conn_pending(const struct ktls_conn *conn)
+{
+	size_t n;
+
+	if (!conn || (conn->state != KTLS_ST_OPEN &&
+		      conn->state != KTLS_ST_CLOSED))
+		return -EINVAL;
+	/* What the kernel holds is not known here (see ktls.h). */
+	n = conn->data.rbuf_len;
+	if (!conn->rx_offloaded)
+		n += ktls_tls_pending(conn);
+	return (ssize_t)n;
+}
+
 ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 		      size_t count)
 {

@@ -62,20 +62,30 @@ static int make_cache_key(struct ktls_conn *conn)
  */
 int ktls_resume_offer(struct ktls_conn *conn)
 {
-	struct ktls_session *s = ktls_session_ref(conn->sess.offer);
+	struct ktls_session *s;
 	int ret = make_cache_key(conn);
 
 	if (ret < 0)
 		return ret;
+	s = ktls_session_ref(conn->sess.offer);
 	if (!s && conn->ctx->client_cache.capacity)
 		s = ktls_cache_get(&conn->ctx->client_cache,
 				   conn->sess.cache_key,
 				   strlen(conn->sess.cache_key), ktls_now());
+	/* One that was invalidated while cached is not offered. */
+	if (s && ktls_session_invalid(s)) {
+		ktls_session_free(s);
+		s = NULL;
+	}
 	if (s && wolfSSL_set_session(ktls_tls_ssl(conn),
 				     ktls_session_wolfssl(s)) != WOLFSSL_SUCCESS)
 		ktls_set_err(conn->err, "the session offered could not be "
 			     "used; full handshake");
-	ktls_session_free(s);
+	/* Kept as the offer (the application can no longer set one): a
+	 * TLS 1.2 resumption by ID brings no new session, and
+	 * ktls_conn_invalidate_session() must find this one. */
+	ktls_session_free(conn->sess.offer);
+	conn->sess.offer = s;
 	return 0;
 }
 
@@ -113,7 +123,71 @@ void ktls_resume_release(struct ktls_conn *conn)
 
 struct ktls_session *ktls_conn_get_session(const struct ktls_conn *conn)
 {
-	return conn ? ktls_session_ref(conn->sess.session) : NULL;
+	if (!conn || conn->sess.invalidated)
+		return NULL;
+	return ktls_session_ref(conn->sess.session);
+}
+
+/* Server: drop @ws from the session-ID cache, whatever holds it. */
+static void forget_server_id(struct ktls_conn *conn, WOLFSSL_SESSION *ws)
+{
+	const unsigned char *id;
+	unsigned int len = 0;
+	struct ktls_session *s;
+
+	if (!ws)
+		return;
+	id = wolfSSL_SESSION_get_id(ws, &len);
+	if (!id || !len)
+		return;
+	/* The cached handle may be another connection's (this one resumed
+	 * it): mark that one too, for anyone holding a reference. */
+	s = ktls_cache_get(&conn->ctx->server_cache, id, len, ktls_now());
+	ktls_session_invalidate(s);
+	ktls_session_free(s);
+	ktls_cache_remove(&conn->ctx->server_cache, id, len);
+}
+
+int ktls_conn_invalidate_session(struct ktls_conn *conn)
+{
+	WOLFSSL *ssl;
+
+	if (!conn)
+		return -EINVAL;
+	if (conn->state != KTLS_ST_OPEN && conn->state != KTLS_ST_CLOSED) {
+		ktls_set_err(conn->err, "no session before the handshake");
+		return -EINVAL;
+	}
+	if (conn->ctx->daemon_path) {
+		ktls_set_err(conn->err, "sessions are handshaked's in daemon "
+			     "mode");
+		return -EOPNOTSUPP;
+	}
+	conn->sess.invalidated = true;
+	ktls_session_invalidate(conn->sess.session);
+	if (conn->role == KTLS_ROLE_CLIENT) {
+		/* The session it resumed is its session too; one the server
+		 * turned down is not. */
+		if (conn->hs.resumed)
+			ktls_session_invalidate(conn->sess.offer);
+		if (!conn->sess.cache_key)
+			return 0;
+		ktls_cache_remove_session(&conn->ctx->client_cache,
+					  conn->sess.cache_key,
+					  strlen(conn->sess.cache_key),
+					  conn->sess.session);
+		if (conn->hs.resumed)
+			ktls_cache_remove_session(&conn->ctx->client_cache,
+						  conn->sess.cache_key,
+						  strlen(conn->sess.cache_key),
+						  conn->sess.offer);
+		return 0;
+	}
+	forget_server_id(conn, ktls_session_wolfssl(conn->sess.session));
+	ssl = ktls_tls_ssl(conn);
+	if (ssl)
+		forget_server_id(conn, wolfSSL_get_session(ssl));
+	return 0;
 }
 
 /*
@@ -131,8 +205,9 @@ static int new_session(WOLFSSL *ssl, WOLFSSL_SESSION *ws)
 	unsigned int id_len = 0;
 	int ret = 0;
 
-	/* A PSK client keeps no session (ktls_conn_set_psk()). */
-	if (!conn || ktls_psk_client(conn) ||
+	/* A PSK client keeps no session (ktls_conn_set_psk()), nor one
+	 * whose session was invalidated (a TLS 1.3 ticket after it). */
+	if (!conn || ktls_psk_client(conn) || conn->sess.invalidated ||
 	    wolfSSL_SESSION_is_resumable(ws) != 1)
 		return 0;
 	s = ktls_session_wrap(ws);
@@ -173,8 +248,10 @@ static WOLFSSL_SESSION *get_session(WOLFSSL *ssl, const unsigned char *id,
 		return NULL;
 	s = ktls_cache_get(&conn->ctx->server_cache, id, (size_t)len,
 			   ktls_now());
-	if (!s)
+	if (!s || ktls_session_invalid(s)) {
+		ktls_session_free(s);
 		return NULL;
+	}
 	ws = ktls_session_wolfssl(s);
 	if (wolfSSL_SESSION_up_ref(ws) != WOLFSSL_SUCCESS)
 		ws = NULL;

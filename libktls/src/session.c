@@ -32,6 +32,7 @@
 
 struct ktls_session {
 	int refs;			/* atomic */
+	bool invalid;			/* atomic: ktls_session_invalidate() */
 	WOLFSSL_SESSION *ws;
 };
 
@@ -69,7 +70,41 @@ void ktls_session_free(struct ktls_session *s)
 
 bool ktls_session_resumable(const struct ktls_session *s)
 {
-	return s && s->ws && wolfSSL_SESSION_is_resumable(s->ws) == 1;
+	return s && s->ws && !ktls_session_invalid(s) &&
+	       wolfSSL_SESSION_is_resumable(s->ws) == 1;
+}
+
+/* Never resume @s again, wherever it is held (resume.c). */
+void ktls_session_invalidate(struct ktls_session *s)
+{
+	if (s)
+		__atomic_store_n(&s->invalid, true, __ATOMIC_RELEASE);
+}
+
+bool ktls_session_invalid(const struct ktls_session *s)
+{
+	return s && __atomic_load_n(&s->invalid, __ATOMIC_ACQUIRE);
+}
+
+ssize_t ktls_session_id(const struct ktls_session *s, uint8_t *buf,
+			size_t size)
+{
+	const unsigned char *id;
+	unsigned int len = 0;
+
+	if (!s || !s->ws)
+		return -EINVAL;
+	id = wolfSSL_SESSION_get_id(s->ws, &len);
+	if (!id || len == 0)
+		return -ENOENT;
+	if (len > KTLS_SESSION_ID_MAX)
+		return -EIO;
+	if (!buf)
+		return (ssize_t)len;
+	if (size < len)
+		return -ENOSPC;
+	memcpy(buf, id, len);
+	return (ssize_t)len;
 }
 
 /* The sealed format, version 1. */
@@ -150,7 +185,7 @@ ssize_t ktls_session_export(struct ktls_ctx *ctx, const struct ktls_session *s,
 	size_t total;
 	int len, ret;
 
-	if (!ctx || !s || !s->ws)
+	if (!ctx || !s || !s->ws || ktls_session_invalid(s))
 		return -EINVAL;
 	len = wolfSSL_i2d_SSL_SESSION(s->ws, NULL);
 	if (len <= 0 || len > KTLS_SESSION_MAX)
@@ -455,6 +490,21 @@ void ktls_cache_remove(struct ktls_cache *c, const void *key, size_t len)
 	pthread_mutex_lock(&c->lock);
 	e = find(c, key, len);
 	if (e) {
+		entry_unlink(c, e);
+		entry_free(e);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Drop the entry under @key if it holds @sess (and not a newer one). */
+void ktls_cache_remove_session(struct ktls_cache *c, const void *key,
+			       size_t len, const struct ktls_session *sess)
+{
+	struct ktls_cache_entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = find(c, key, len);
+	if (e && e->sess == sess) {
 		entry_unlink(c, e);
 		entry_free(e);
 	}
