@@ -1398,7 +1398,33 @@ struct ktls_callbacks {
 	int (*psk_find)(struct ktls_conn *conn, const char *identity,
 			uint8_t *key, size_t *len, enum ktls_psk_hash *hash,
 			void *arg);
+	/*
+	 * Server: choose the identity to present, once the client's hello
+	 * is in.  @name is the server name the client sent (SNI, a
+	 * NUL-terminated DNS name, valid during the call), or NULL when it
+	 * sent none (a client that connects by IP address sends none);
+	 * @sigs the key types its signature_algorithms accept (KTLS_SIG_*
+	 * bits), 0 when the client sent no list or the wolfSSL build
+	 * cannot tell (before 5.6.2, such as Debian 12's 5.5.4).  Return
+	 * the index of the context's identity (in ktls_ctx_add_identity()
+	 * order), or a negative errno to refuse: the handshake then fails
+	 * with that errno, and the client gets an unrecognized_name alert
+	 * (RFC 6066 section 3).  An index with no identity behind it fails
+	 * the handshake with -EINVAL (the client gets internal_error).
+	 * Default (NULL): the first identity whose certificate names @name
+	 * (subjectAltName DNS, or CN), else the first one; a name that no
+	 * certificate has is not refused.  Not called in daemon mode, nor
+	 * for a server context without identities (PSK only).
+	 */
+	int (*sni)(struct ktls_conn *conn, const char *name, unsigned int sigs,
+		   void *arg);
 };
+
+/* Key types a client's signature_algorithms accept (the sni callback). */
+#define KTLS_SIG_RSA		(1u << 0)	/* rsa_pss_* or rsa_pkcs1_* */
+#define KTLS_SIG_ECDSA		(1u << 1)	/* ecdsa_* */
+#define KTLS_SIG_ED25519	(1u << 2)
+#define KTLS_SIG_ED448		(1u << 3)
 
 /**
  * ktls_ctx_set_callbacks() - default callbacks for new connections

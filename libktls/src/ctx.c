@@ -33,17 +33,66 @@ KTLS_MUST_CHECK static int use_identity_index(struct ktls_ctx *ctx,
 					      WOLFSSL *ssl, unsigned int idx);
 
 /*
- * Server: pick the identity the client's SNI names.  @arg is the context,
- * set with the callback.  A failure to switch keeps the default identity:
+ * The key types the client's signature_algorithms accept (KTLS_SIG_*), or
+ * 0 when they are not known: wolfSSL before 5.6.2 cannot tell (Debian
+ * 12's 5.5.4), and a client that sends no list leaves it to the defaults
+ * of RFC 5246 7.4.1.4.1.  Only valid inside wolfSSL's cert setup
+ * callback, where wolfSSL holds the client's lists.
+ */
+static unsigned int client_sigs(WOLFSSL *ssl)
+{
+	unsigned int sigs = 0;
+#if LIBWOLFSSL_VERSION_HEX >= 0x05006002
+	const byte *suites, *hsa;
+	word16 n_suites = 0, n_hsa = 0, i;
+	int hash, sig;
+
+	if (wolfSSL_get_client_suites_sigalgs(ssl, &suites, &n_suites, &hsa,
+					      &n_hsa) != WOLFSSL_SUCCESS)
+		return 0;
+	for (i = 0; i + 1 < n_hsa; i += 2) {
+		if (wolfSSL_get_sigalg_info(hsa[i], hsa[i + 1], &hash, &sig) !=
+		    0)
+			continue;
+		switch (sig) {
+		case RSAk:
+		case RSAPSSk:
+			sigs |= KTLS_SIG_RSA;
+			break;
+		case ECDSAk:
+			sigs |= KTLS_SIG_ECDSA;
+			break;
+		case ED25519k:
+			sigs |= KTLS_SIG_ED25519;
+			break;
+		case ED448k:
+			sigs |= KTLS_SIG_ED448;
+			break;
+		default:
+			break;
+		}
+	}
+#else
+	(void)ssl;
+#endif
+	return sigs;
+}
+
+/*
+ * Server: with no sni callback, pick the identity the client's SNI names
+ * (an application's callback runs later, in cert_setup_cb(), where the
+ * client's signature algorithms are known).  @arg is the context, set
+ * with the callback.  A failure to switch keeps the default identity:
  * the client then decides whether that certificate will do.
  */
 static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 {
 	struct ktls_ctx *ctx = arg;
+	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
 	int ret;
 
 	(void)alert;
-	if (!ctx)
+	if (!ctx || (conn && conn->role == KTLS_ROLE_SERVER && conn->cbs.sni))
 		return 0;
 	ret = use_identity(ctx, ssl,
 			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME));
@@ -52,10 +101,45 @@ static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 }
 
 /*
+ * Server: the application's sni callback picks the identity, knowing the
+ * client's server name and signature algorithms.  Return: 1 to go on, 0
+ * to fail the handshake (wolfSSL's convention).
+ */
+static int server_pick(struct ktls_conn *conn, WOLFSSL *ssl)
+{
+	const char *name = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME);
+	int idx;
+
+	if (name && !*name)
+		name = NULL;
+	idx = conn->cbs.sni(conn, name, client_sigs(ssl), conn->cb_arg);
+	if (idx < 0) {
+		ktls_set_err(conn->err, "the sni callback refused %s%s%s (%s)",
+			     name ? "\"" : "", name ? name : "no server name",
+			     name ? "\"" : "", ktls_strerror(idx));
+		conn->cb_err = idx;
+		/* wolfSSL would answer internal_error; the client is owed
+		 * the reason, before anything is encrypted (RFC 6066 3). */
+		if (!conn->tls.sent_any)
+			ktls_send_plain_alert(conn->fd,
+					      KTLS_ALERT_UNRECOGNIZED_NAME);
+		return 0;
+	}
+	if (use_identity_index(conn->ctx, ssl, (unsigned int)idx) < 0) {
+		ktls_set_err(conn->err, "the sni callback chose identity %d, "
+			     "which cannot be used", idx);
+		conn->cb_err = -EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Client: the server asked for a certificate; let the application pick
  * the identity with its client_auth callback (the connection's, from
- * ktls_conn_set_callbacks()).  wolfSSL's convention: 1 is success, 0 a
- * failure.
+ * ktls_conn_set_callbacks()).  Server: the client's hello is in, let the
+ * sni callback pick (server_pick()).  wolfSSL's convention: 1 is
+ * success, 0 a failure.
  */
 static int cert_setup_cb(WOLFSSL *ssl, void *arg)
 {
@@ -63,6 +147,8 @@ static int cert_setup_cb(WOLFSSL *ssl, void *arg)
 	int idx;
 
 	(void)arg;
+	if (conn && conn->role == KTLS_ROLE_SERVER && conn->cbs.sni)
+		return server_pick(conn, ssl);
 	if (!conn || conn->role != KTLS_ROLE_CLIENT || !conn->cbs.client_auth)
 		return 1;
 	idx = conn->cbs.client_auth(conn, conn->cb_arg);

@@ -119,6 +119,7 @@ struct ktls_cipher_desc {
 #define KTLS_ALERT_DECODE_ERROR 50
 #define KTLS_ALERT_PROTOCOL_VERSION 70
 #define KTLS_ALERT_INTERNAL_ERROR 80
+#define KTLS_ALERT_UNRECOGNIZED_NAME 112
 
 /*
  * Options a context holds as defaults and a connection copies, then may
