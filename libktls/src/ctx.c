@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * ctx.c - contexts: policy defaults, trust store, CRLs, identities, and
- * wolfSSL's callbacks that pick an identity (SNI, client_auth).
+ * ctx.c - contexts: policy defaults, trust store, CRLs, identities
+ * (loaded here; identity.c picks one for each connection).
  *
  * One WOLFSSL_CTX serves both roles (wolfSSL is built with
  * WOLFSSL_EITHER_SIDE); each connection picks its side.  The first identity
@@ -26,145 +26,6 @@
 
 /* Certificate and key files larger than this are not what we think. */
 #define KTLS_MAX_FILE (1024 * 1024)
-
-KTLS_MUST_CHECK static int use_identity(struct ktls_ctx *ctx, WOLFSSL *ssl,
-					const char *sni);
-KTLS_MUST_CHECK static int use_identity_index(struct ktls_ctx *ctx,
-					      WOLFSSL *ssl, unsigned int idx);
-
-/*
- * The key types the client's signature_algorithms accept (KTLS_SIG_*), or
- * 0 when they are not known: wolfSSL before 5.6.2 cannot tell (Debian
- * 12's 5.5.4), and a client that sends no list leaves it to the defaults
- * of RFC 5246 7.4.1.4.1.  Only valid inside wolfSSL's cert setup
- * callback, where wolfSSL holds the client's lists.
- */
-static unsigned int client_sigs(WOLFSSL *ssl)
-{
-	unsigned int sigs = 0;
-#if LIBWOLFSSL_VERSION_HEX >= 0x05006002
-	const byte *suites, *hsa;
-	word16 n_suites = 0, n_hsa = 0, i;
-	int hash, sig;
-
-	if (wolfSSL_get_client_suites_sigalgs(ssl, &suites, &n_suites, &hsa,
-					      &n_hsa) != WOLFSSL_SUCCESS)
-		return 0;
-	for (i = 0; i + 1 < n_hsa; i += 2) {
-		if (wolfSSL_get_sigalg_info(hsa[i], hsa[i + 1], &hash, &sig) !=
-		    0)
-			continue;
-		switch (sig) {
-		case RSAk:
-		case RSAPSSk:
-			sigs |= KTLS_SIG_RSA;
-			break;
-		case ECDSAk:
-			sigs |= KTLS_SIG_ECDSA;
-			break;
-		case ED25519k:
-			sigs |= KTLS_SIG_ED25519;
-			break;
-		case ED448k:
-			sigs |= KTLS_SIG_ED448;
-			break;
-		default:
-			break;
-		}
-	}
-#else
-	(void)ssl;
-#endif
-	return sigs;
-}
-
-/*
- * Server: with no sni callback, pick the identity the client's SNI names
- * (an application's callback runs later, in cert_setup_cb(), where the
- * client's signature algorithms are known).  @arg is the context, set
- * with the callback.  A failure to switch keeps the default identity:
- * the client then decides whether that certificate will do.
- */
-static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
-{
-	struct ktls_ctx *ctx = arg;
-	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
-	int ret;
-
-	(void)alert;
-	if (!ctx || (conn && conn->role == KTLS_ROLE_SERVER && conn->cbs.sni))
-		return 0;
-	ret = use_identity(ctx, ssl,
-			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME));
-	(void)ret;
-	return 0;
-}
-
-/*
- * Server: the application's sni callback picks the identity, knowing the
- * client's server name and signature algorithms.  Return: 1 to go on, 0
- * to fail the handshake (wolfSSL's convention).
- */
-static int server_pick(struct ktls_conn *conn, WOLFSSL *ssl)
-{
-	const char *name = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME);
-	int idx;
-
-	if (name && !*name)
-		name = NULL;
-	idx = conn->cbs.sni(conn, name, client_sigs(ssl), conn->cb_arg);
-	if (idx < 0) {
-		ktls_set_err(conn->err, "the sni callback refused %s%s%s (%s)",
-			     name ? "\"" : "", name ? name : "no server name",
-			     name ? "\"" : "", ktls_strerror(idx));
-		conn->cb_err = idx;
-		/* wolfSSL would answer internal_error; the client is owed
-		 * the reason, before anything is encrypted (RFC 6066 3). */
-		if (!conn->tls.sent_any)
-			ktls_send_plain_alert(conn->fd,
-					      KTLS_ALERT_UNRECOGNIZED_NAME);
-		return 0;
-	}
-	if (use_identity_index(conn->ctx, ssl, (unsigned int)idx) < 0) {
-		ktls_set_err(conn->err, "the sni callback chose identity %d, "
-			     "which cannot be used", idx);
-		conn->cb_err = -EINVAL;
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * Client: the server asked for a certificate; let the application pick
- * the identity with its client_auth callback (the connection's, from
- * ktls_conn_set_callbacks()).  Server: the client's hello is in, let the
- * sni callback pick (server_pick()).  wolfSSL's convention: 1 is
- * success, 0 a failure.
- */
-static int cert_setup_cb(WOLFSSL *ssl, void *arg)
-{
-	struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
-	int idx;
-
-	(void)arg;
-	if (conn && conn->role == KTLS_ROLE_SERVER && conn->cbs.sni)
-		return server_pick(conn, ssl);
-	if (!conn || conn->role != KTLS_ROLE_CLIENT || !conn->cbs.client_auth)
-		return 1;
-	idx = conn->cbs.client_auth(conn, conn->cb_arg);
-	if (idx < 0) {
-		ktls_set_err(conn->err, "the client_auth callback declined "
-			     "(%s)", ktls_strerror(idx));
-		conn->cb_err = idx;
-		return 0;
-	}
-	if (use_identity_index(conn->ctx, ssl, (unsigned int)idx) < 0) {
-		ktls_set_err(conn->err, "the client_auth callback chose "
-			     "identity %d, which cannot be used", idx);
-		return 0;
-	}
-	return 1;
-}
 
 void ktls_thread_cleanup(void)
 {
@@ -203,8 +64,7 @@ struct ktls_ctx *ktls_ctx_new(void)
 	wolfSSL_CTX_clear_mode(ctx->wctx, SSL_MODE_AUTO_RETRY);
 	/* Servers pick their identity by SNI (set here, once: a context is
 	 * shared by threads once configured). */
-	wolfSSL_CTX_set_servername_callback(ctx->wctx, sni_cb);
-	if (wolfSSL_CTX_set_servername_arg(ctx->wctx, ctx) != WOLFSSL_SUCCESS)
+	if (ktls_identity_hook_sni(ctx) < 0)
 		goto err;
 	ctx->caches_ready = true;
 	if (ktls_ctx_sessions_init(ctx) < 0)
@@ -522,36 +382,6 @@ static int key_to_der(struct ktls_ctx *ctx, const char *path,
 	return 0;
 }
 
-/*
- * Put @id on @ssl (or on the context when @ssl is NULL) and check that the
- * key matches the certificate.
- */
-static int identity_use(struct ktls_ctx *ctx, WOLFSSL *ssl,
-			const struct ktls_identity *id, int chain_fmt)
-{
-	int ret;
-
-	if (ssl) {
-		ret = wolfSSL_use_certificate_chain_buffer_format(ssl,
-				id->chain_der, (long)id->chain_len, chain_fmt);
-		if (ret == WOLFSSL_SUCCESS)
-			ret = wolfSSL_use_PrivateKey_buffer(ssl, id->key_der,
-					(long)id->key_len, WOLFSSL_FILETYPE_ASN1);
-		if (ret == WOLFSSL_SUCCESS)
-			ret = wolfSSL_check_private_key(ssl);
-	} else {
-		ret = wolfSSL_CTX_use_certificate_chain_buffer_format(ctx->wctx,
-				id->chain_der, (long)id->chain_len, chain_fmt);
-		if (ret == WOLFSSL_SUCCESS)
-			ret = wolfSSL_CTX_use_PrivateKey_buffer(ctx->wctx,
-					id->key_der, (long)id->key_len,
-					WOLFSSL_FILETYPE_ASN1);
-		if (ret == WOLFSSL_SUCCESS)
-			ret = wolfSSL_CTX_check_private_key(ctx->wctx);
-	}
-	return ret == WOLFSSL_SUCCESS ? 0 : -EKEYREJECTED;
-}
-
 int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 			  const char *key)
 {
@@ -594,18 +424,18 @@ int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 		goto err;
 
 	if (ctx->n_identities == 0) {
-		ret = identity_use(ctx, NULL, &id, fmt);
-		/* Lets a client's client_auth callback pick the identity.  Only
-		 * with one loaded: with the hook set and no certificate,
-		 * wolfSSL 5.5.4 fails a TLS 1.3 CertificateRequest instead of
-		 * answering with an empty Certificate. */
+		ret = ktls_identity_use(ctx, NULL, &id);
+		/* Lets a client's client_auth callback, or a server's sni
+		 * callback, pick the identity.  Only with one loaded: with the
+		 * hook set and no certificate, wolfSSL 5.5.4 fails a TLS 1.3
+		 * CertificateRequest instead of answering with an empty
+		 * Certificate. */
 		if (ret == 0)
-			wolfSSL_CTX_set_cert_cb(ctx->wctx, cert_setup_cb,
-						NULL);
+			ktls_identity_hook_cert(ctx);
 	} else {
 		/* Check the pair on a throw-away connection. */
 		probe = wolfSSL_new(ctx->wctx);
-		ret = probe ? identity_use(ctx, probe, &id, fmt) : -ENOMEM;
+		ret = probe ? ktls_identity_use(ctx, probe, &id) : -ENOMEM;
 		wolfSSL_free(probe);
 	}
 	if (ret < 0) {
@@ -631,38 +461,4 @@ void ktls_ctx_set_callbacks(struct ktls_ctx *ctx,
 	if (cbs)
 		ctx->cbs = *cbs;
 	ctx->cb_arg = arg;
-}
-
-/* Put identity @idx on @ssl (the first one is already on the context). */
-static int use_identity_index(struct ktls_ctx *ctx, WOLFSSL *ssl,
-			      unsigned int idx)
-{
-	if (idx >= ctx->n_identities)
-		return -ENOENT;
-	if (idx == 0)
-		return 0;
-	return identity_use(ctx, ssl, &ctx->ids[idx], ctx->ids[idx].chain_fmt);
-}
-
-/*
- * Server side, from the SNI callback: switch @ssl to the identity whose
- * certificate matches @sni.  The first identity is already on the
- * context, so a match on it (or on none) changes nothing.
- */
-static int use_identity(struct ktls_ctx *ctx, WOLFSSL *ssl, const char *sni)
-{
-	unsigned int i;
-
-	if (!sni || !*sni)
-		return 0;
-	for (i = 0; i < ctx->n_identities; i++) {
-		if (wolfSSL_X509_check_host(ctx->ids[i].leaf, sni, strlen(sni),
-					    0, NULL) != WOLFSSL_SUCCESS)
-			continue;
-		if (i == 0)
-			return 0;
-		return identity_use(ctx, ssl, &ctx->ids[i],
-				    ctx->ids[i].chain_fmt);
-	}
-	return 0;
 }

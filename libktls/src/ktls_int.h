@@ -394,6 +394,12 @@ bool ktls_is_ip_address(const char *name);
 void ktls_verify_setup(struct ktls_conn *conn, struct WOLFSSL *ssl);
 bool ktls_verify_rejected(struct ktls_conn *conn, int err);
 
+/* identity.c */
+KTLS_MUST_CHECK int ktls_identity_use(struct ktls_ctx *ctx, struct WOLFSSL *ssl,
+				      const struct ktls_identity *id);
+KTLS_MUST_CHECK int ktls_identity_hook_sni(struct ktls_ctx *ctx);
+void ktls_identity_hook_cert(struct ktls_ctx *ctx);
+
 /* session.c */
 /* The longest session wolfSSL's i2d writes that import takes. */
 #define KTLS_SESSION_MAX 65536

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_conn_sni.c - how a server picks its identity (ctx.c): by the
+ * test_conn_sni.c - how a server picks its identity (identity.c): by the
  * names in its certificates by default, by the application's sni
  * callback when it has one, which sees the client's server name and the
  * key types its signature algorithms accept, and may refuse.
