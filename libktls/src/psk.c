@@ -226,11 +226,20 @@ int ktls_psk_setup(struct ktls_conn *conn, WOLFSSL *ssl)
 	} else {
 		return 0;
 	}
+#if LIBWOLFSSL_VERSION_HEX >= 0x05006000
 	if (wolfSSL_only_dhe_psk(ssl) != 0) {
 		ktls_set_err(conn->err, "wolfSSL refused psk_dhe_ke");
 		return -EIO;
 	}
 	return 0;
+#else
+	/* Without wolfSSL_only_dhe_psk() a PSK could be used without
+	 * (EC)DHE, and a leaked key would expose past traffic. */
+	ktls_set_err(conn->err, "PSK needs wolfSSL 5.6 or later (to allow "
+		     "only psk_dhe_ke); this build has %s",
+		     LIBWOLFSSL_VERSION_STRING);
+	return -EOPNOTSUPP;
+#endif
 }
 
 /*
