@@ -197,6 +197,13 @@ void hsd_reply_status(struct loop *l, struct client *cl)
 	s->ktls_usable = l->sh->ktls_usable;
 	snprintf(s->ktls_reason, sizeof(s->ktls_reason), "%s",
 		 l->sh->ktls_reason);
+	s->kernel_agent = l->sh->kernel != NULL;
+	if (s->kernel_agent) {
+		snprintf(s->kernel_client, sizeof(s->kernel_client), "%s",
+			 g->cfg->kernel_client);
+		snprintf(s->kernel_server, sizeof(s->kernel_server), "%s",
+			 g->cfg->kernel_server);
+	}
 	status_profiles(g->cfg, s);
 	hsd_gen_put(g);
 	if (hsd_proto_encode_status(&l->msg, s) < 0 ||

@@ -27,6 +27,14 @@
 #include "hsd_int.h"
 #include "kernel_nl.h"
 
+/* A kernel request's own state beside its job (struct job's kernel). */
+struct kjob {
+	struct hsd_knl_req req;
+	unsigned int side;		/* 0 client, 1 server (counters) */
+	struct ktls_ctx *own;		/* with the keyring's identity */
+	int32_t psk;			/* the PSK key used, or 0 */
+};
+
 /* kernel.c: the agent. */
 /*
  * Resolve the family and its group and open @workers pairs of sockets,
@@ -53,6 +61,23 @@ void hsd_kernel_expire(struct loop *l, uint64_t now, uint64_t *next);
 /* Stop taking requests (drain). */
 void hsd_kernel_stop(struct loop *l);
 
+/* kernel_auth.c: what authenticates a request. */
+/*
+ * The context for @k's request: the [kernel] profile's for its role and
+ * auth mode, or k->own, made with the certificate and key the kernel
+ * passed (they take precedence, as in tlshd).  On failure *@what says
+ * why and *@why is the counter.
+ */
+KTLS_MUST_CHECK int hsd_kernel_ctx(struct gen *g, struct kjob *k,
+				   struct ktls_ctx **ctx, const char **what,
+				   enum hsd_kfail *why);
+/* psk mode: the client's PSK, or the server's lookup, on @conn. */
+KTLS_MUST_CHECK int hsd_kernel_psk_setup(struct ktls_conn *conn,
+					 struct kjob *k, enum hsd_kfail *why);
+/* What DONE reports of the peer: the PSK, or its certificate made a key
+ * (as tlshd does); how many (0 or 1) of @remote are set. */
+unsigned int hsd_kernel_peer_identity(struct job *j, int32_t *remote);
+
 /* keyring.c */
 /* A key's payload, in *@data (hsd_keyring_free() wipes it). */
 KTLS_MUST_CHECK int hsd_keyring_read(int32_t serial, uint8_t **data,
@@ -72,11 +97,13 @@ KTLS_MUST_CHECK int hsd_keyring_link(const char *names, char *err,
 /* A PSK key's identity: its description (after the last ';'). */
 KTLS_MUST_CHECK int hsd_keyring_psk_identity(int32_t serial, char *id,
 					     size_t size);
-/* The "psk" key named @identity in @keyring (0: none), else in our
- * session keyring.  -ENOKEY when there is none. */
+/* The "psk" (else "user") key named @identity in @keyring (0: none),
+ * else in our session keyring.  -ENOKEY when there is none. */
 KTLS_MUST_CHECK int hsd_keyring_psk_find(int32_t keyring,
 					 const char *identity,
 					 int32_t *serial);
+/* The hash a PSK of @identity and @len bytes goes with. */
+enum ktls_psk_hash hsd_keyring_psk_hash(const char *identity, size_t len);
 
 /* caps.c */
 /*

@@ -43,14 +43,6 @@ struct hsd_kernel {
 	struct kagent *a;
 };
 
-/* A kernel request's own state beside its job. */
-struct kjob {
-	struct hsd_knl_req req;
-	unsigned int side;		/* 0 client, 1 server (counters) */
-	struct ktls_ctx *own;		/* with the keyring's identity */
-	int32_t psk;			/* the PSK key used, or 0 */
-};
-
 #define KCOUNT(l, field) HSD_COUNT(l, kernel.field)
 #define KCOUNT_FAIL(l, why) \
 	__atomic_add_fetch(&(l)->sh->n.kernel.failed_by[why], 1, \
@@ -267,6 +259,10 @@ static enum hsd_kfail fail_reason(int ret)
 		return HSD_KFAIL_TIMEOUT;
 	case -EOPNOTSUPP:
 		return HSD_KFAIL_NOT_OFFLOADED;
+	case -ENOKEY:
+	case -EKEYREVOKED:
+	case -EKEYEXPIRED:
+		return HSD_KFAIL_KEYRING;
 	default:
 		return HSD_KFAIL_OTHER;
 	}
@@ -289,69 +285,6 @@ static void refuse(struct loop *l, const struct hsd_knl_req *r,
 		hsd_log_limited(HSD_LOG_INFO, "kernel: DONE for a refused "
 				"request failed (it was cancelled)");
 	close(r->sockfd);
-}
-
-/*
- * The context for @r: the [kernel] profile's, or one made for this
- * request with the certificate and key the kernel passed by serial
- * (they take precedence, as in tlshd).  *@what says why not.
- */
-static int pick_ctx(struct gen *g, struct kjob *k, struct ktls_ctx **ctx,
-		    const char **what, enum hsd_kfail *why)
-{
-	const struct hsd_knl_req *r = &k->req;
-	const char *name = k->side ? g->cfg->kernel_server :
-			   g->cfg->kernel_client;
-	struct hsd_ctx_variant v = { .kernel = true, .server = k->side };
-	char cert[64], key[64], err[256];
-	int cfd = -1, kfd = -1, ret;
-
-	*why = HSD_KFAIL_UNSUPPORTED;
-	if (!g->cfg->kernel_enable) {
-		*what = "a reload set [kernel] enable = no (the agent stops "
-			"at the next restart)";
-		return -EOPNOTSUPP;
-	}
-	if (!name[0]) {
-		*what = k->side ? "no [kernel] server profile" :
-			"no [kernel] client profile";
-		return -EOPNOTSUPP;
-	}
-	if (r->auth_mode == HSD_HS_AUTH_PSK) {
-		*what = "TLS 1.3 PSK needs libktls's PSK API, which this "
-			"build lacks";
-		return -EOPNOTSUPP;
-	}
-	if (!r->cert || !r->privkey || r->auth_mode != HSD_HS_AUTH_X509) {
-		*ctx = k->side ? g->keys->kserver :
-		       r->auth_mode == HSD_HS_AUTH_UNAUTH ?
-		       g->keys->kclient_anon : g->keys->kclient;
-		*what = "the profile's context is missing";
-		return *ctx ? 0 : -EOPNOTSUPP;
-	}
-	*why = HSD_KFAIL_KEYRING;
-	*what = "cannot read the certificate or key the kernel passed";
-	ret = hsd_keyring_memfd(r->cert, &cfd, cert, sizeof(cert));
-	if (ret < 0)
-		return ret;
-	ret = hsd_keyring_memfd(r->privkey, &kfd, key, sizeof(key));
-	if (ret < 0)
-		goto out;
-	v.cert = cert;
-	v.key = key;
-	ret = hsd_profile_ctx_new(g->cfg, hsd_config_profile(g->cfg, name),
-				  &v, &k->own, err, sizeof(err));
-	if (ret < 0) {
-		*what = "the certificate or key the kernel passed does not "
-			"load";
-		hsd_log_limited(HSD_LOG_NOTICE, "kernel: %s", err);
-	}
-	*ctx = k->own;
-out:
-	if (kfd >= 0)
-		close(kfd);
-	close(cfd);
-	return ret;
 }
 
 static void unlink_kjob(struct loop *l, struct job *j)
@@ -389,7 +322,7 @@ static void start(struct loop *l, const struct hsd_knl_req *r)
 		what = "not a TCP socket";
 		goto err;
 	}
-	ret = pick_ctx(g, k, &ctx, &what, &why);
+	ret = hsd_kernel_ctx(g, k, &ctx, &what, &why);
 	if (ret < 0)
 		goto err;
 	j->ev.kind = EV_JOB;
@@ -410,6 +343,11 @@ static void start(struct loop *l, const struct hsd_knl_req *r)
 	if (l->kjobs)
 		l->kjobs->kprev = j;
 	l->kjobs = j;
+	if (j->conn && hsd_kernel_psk_setup(j->conn, k, &why) < 0) {
+		hsd_kernel_finish(l, j, why == HSD_KFAIL_POLICY ? -EPROTO :
+				  -ENOKEY);
+		return;
+	}
 	if (!j->conn || j->saved_flags < 0 ||
 	    fcntl(j->fd, F_SETFL, j->saved_flags | O_NONBLOCK) < 0 ||
 	    (!side && r->peer_name[0] &&
@@ -429,30 +367,6 @@ err:
 	refuse(l, r, side, ret, why, what);
 }
 
-/* The identity DONE reports: the PSK used, or the peer's certificate as
- * a key (as tlshd does). */
-static unsigned int peer_identity(struct job *j, int32_t *remote)
-{
-	struct kjob *k = j->kernel;
-	const uint8_t *der;
-	size_t len;
-	int err;
-
-	if (k->psk) {
-		remote[0] = k->psk;
-		return 1;
-	}
-	if (ktls_conn_peer_cert(j->conn, 0, &der, &len) < 0)
-		return 0;
-	remote[0] = hsd_keyring_add_peer_cert(der, len, k->req.peer_name[0] ?
-					      k->req.peer_name : "peer", &err);
-	if (!remote[0])
-		hsd_log_limited(HSD_LOG_NOTICE, "kernel: the peer's "
-				"certificate could not be made a key (%s): "
-				"DONE names no peer", ktls_strerror(err));
-	return remote[0] ? 1 : 0;
-}
-
 void hsd_kernel_finish(struct loop *l, struct job *j, int ret)
 {
 	struct kjob *k = j->kernel;
@@ -465,8 +379,12 @@ void hsd_kernel_finish(struct loop *l, struct job *j, int ret)
 	if (ret == 0 && (!ktls_conn_offloaded(c, KTLS_DIR_TX) ||
 			 !ktls_conn_offloaded(c, KTLS_DIR_RX)))
 		ret = -EOPNOTSUPP;
+	/* psk mode: a certificate handshake is not what was asked for. */
+	if (ret == 0 && k->req.auth_mode == HSD_HS_AUTH_PSK &&
+	    !ktls_conn_psk_identity(c))
+		ret = -ENOKEY;
 	if (ret == 0)
-		n = peer_identity(j, remote);
+		n = hsd_kernel_peer_identity(j, remote);
 	/* The socket goes back as it came, before the kernel has it. */
 	if (j->saved_flags >= 0)
 		(void)fcntl(j->fd, F_SETFL, j->saved_flags);
@@ -480,10 +398,8 @@ void hsd_kernel_finish(struct loop *l, struct job *j, int ret)
 				"client", k->req.peer_name[0] ?
 				k->req.peer_name : "unnamed",
 				ktls_strerror(dret));
-		if (ret == 0) {
+		if (ret == 0)
 			ret = dret;
-			KCOUNT_FAIL(l, HSD_KFAIL_CANCELLED);
-		}
 	}
 	if (ret == 0) {
 		KCOUNT(l, ok[k->side]);
@@ -495,9 +411,11 @@ void hsd_kernel_finish(struct loop *l, struct job *j, int ret)
 				KTLS_TLS_1_3 ? "TLSv1.3" : "TLSv1.2",
 				ktls_cipher_name(ktls_conn_cipher(c)));
 	} else {
+		/* (one reason per failure: the kernel's refusal of DONE
+		 * says the consumer gave up, whatever the handshake did) */
 		KCOUNT(l, failed[k->side]);
-		if (dret == 0)
-			KCOUNT_FAIL(l, fail_reason(ret));
+		KCOUNT_FAIL(l, dret < 0 ? HSD_KFAIL_CANCELLED :
+			    fail_reason(ret));
 		hsd_log_limited(HSD_LOG_NOTICE, "kernel %s %s handshake (peer "
 				"%s) failed: %s", k->side ? "server" : "client",
 				hsd_knl_auth_name(k->req.auth_mode),

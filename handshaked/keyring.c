@@ -115,7 +115,10 @@ int hsd_keyring_link(const char *names, char *err, size_t err_size)
 			int ret = -errno;
 
 			snprintf(err, err_size, "[kernel] keyrings: keyring "
-				 "'%s': %s", name, ktls_strerror(ret));
+				 "'%s': %s: %s", name, k < 0 ? "not found "
+				 "from this process's keyrings" : "cannot link "
+				 "it into the session keyring",
+				 ktls_strerror(ret));
 			return ret;
 		}
 	}
@@ -143,14 +146,37 @@ int hsd_keyring_psk_identity(int32_t serial, char *id, size_t size)
 int hsd_keyring_psk_find(int32_t keyring, const char *identity,
 			 int32_t *serial)
 {
-	long k = -1;
+	/* NVMe's "psk" keys (nvme-keyring), or "user" keys where the kernel
+	 * has no such type, as tlshd looks for them. */
+	static const char *const types[] = { "psk", "user" };
+	const key_serial_t rings[] = { keyring, KEY_SPEC_SESSION_KEYRING };
+	unsigned int i, t;
+	int err = -ENOKEY;
 
-	if (keyring > 0)
-		k = keyctl_search(keyring, "psk", identity, 0);
-	if (k < 0)
-		k = keyctl_search(KEY_SPEC_SESSION_KEYRING, "psk", identity, 0);
-	if (k < 0)
-		return errno == ENOKEY ? -ENOKEY : -errno;
-	*serial = (int32_t)k;
-	return 0;
+	for (i = 0; i < 2; i++) {
+		for (t = 0; t < 2; t++) {
+			long k;
+
+			if (rings[i] == 0)
+				continue;
+			k = keyctl_search(rings[i], types[t], identity, 0);
+			if (k >= 0) {
+				*serial = (int32_t)k;
+				return 0;
+			}
+			if (errno != ENOKEY && errno != EINVAL)
+				err = -errno;
+		}
+	}
+	return err;
+}
+
+enum ktls_psk_hash hsd_keyring_psk_hash(const char *identity, size_t len)
+{
+	/* NVMe/TCP's identities say their hash: "NVMe<v><R|G><01|02> ..."
+	 * (TP 8011), 02 for SHA-384; else a 48-byte key is SHA-384's. */
+	if (!strncmp(identity, "NVMe", 4) && strlen(identity) > 7)
+		return !strncmp(identity + 6, "02", 2) ? KTLS_PSK_SHA384 :
+		       KTLS_PSK_SHA256;
+	return len == 48 ? KTLS_PSK_SHA384 : KTLS_PSK_SHA256;
 }
