@@ -5,7 +5,7 @@
 #
 #   make               library (shared + static), handshaked, tools
 #   make kmod          the out-of-tree module, against the VM kernel's headers
-#                      (KERNEL=6.1 for the other one with headers, or KDIR=)
+#                      (KERNEL=6.1 or current for the others, or KDIR=)
 #   make test          install what is missing, build, run every test tier
 #   make demo          install what is missing, build, run the demo
 #   make test-kernels  the VM tier on every kernel (6.1, 6.12, current)
@@ -172,7 +172,7 @@ OPENSSL_LIBS := $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 # $ORIGIN rpath, so build/bin runs in place (and inside the VM).
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
-.PHONY: all lib tools kmod kmod-clean install clean test check demo callgraph \
+.PHONY: all lib tools kmod kmod-kernels kmod-clean install clean test check demo callgraph \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
 	bench-handshake bench bench-quick bench-native bench-handshake-native \
 	bench-record-native bench-native-compare check-fresh fuzz fuzz-build \
@@ -388,20 +388,39 @@ $(PROBE_BIN): $(PROBE_SRCS) $(PROBE_HDRS)
 # given the top of the tree (that deleted build/'s objects, racing a
 # parallel build and making every test-build a full rebuild).  The module
 # lands in build/kmod/<release>/, the release being the one in its
-# vermagic (what uname -r says on that kernel).
+# vermagic (what uname -r says on that kernel).  tests/vm/kernel kbuild
+# gets the headers and runs Kbuild with the compiler that kernel was built
+# with: this machine's gcc for Debian 12's 6.1 and 6.12, an unstable build
+# root (by chroot) for the current kernel.  KDIR=TREE builds against a
+# tree of your own with this machine's gcc instead.
 KERNEL ?= 6.12
-KDIR ?= $(shell tests/vm/kernel headers $(KERNEL))
+KDIR ?=
 KMOD_SRC := $(abspath $(B))/kmod/src
 kmod:
-	@kdir="$(KDIR)"; test -n "$$kdir" || \
-		{ echo "kmod: no kernel headers (set KDIR)" >&2; exit 1; }; \
-	rm -rf $(KMOD_SRC) && mkdir -p $(KMOD_SRC) && \
+	@rm -rf $(KMOD_SRC) && mkdir -p $(KMOD_SRC) && \
 	cp kmod-glue/Kbuild kmod-glue/*.c kmod-glue/*.h $(KMOD_SRC)/ && \
-	$(MAKE) -C "$$kdir" M=$(KMOD_SRC) modules && \
+	if [ -n "$(KDIR)" ]; then \
+		$(MAKE) -C "$(KDIR)" M=$(KMOD_SRC) modules; \
+	else \
+		tests/vm/kernel kbuild "$(KERNEL)" $(KMOD_SRC); \
+	fi && \
 	rel=$$(modinfo -F vermagic $(KMOD_SRC)/ktlsx_glue.ko | cut -d' ' -f1) && \
 	mkdir -p $(B)/kmod/$$rel && \
 	cp $(KMOD_SRC)/ktlsx_glue.ko $(B)/kmod/$$rel/ && \
-	echo "kmod: $(B)/kmod/$$rel/ktlsx_glue.ko"
+	echo "kmod: $(B)/kmod/$$rel/ktlsx_glue.ko" || \
+	{ echo "kmod: no module for kernel $(KERNEL)$(if $(KDIR), (KDIR=$(KDIR))) (reason above)" >&2; exit 1; }
+
+# The modules the tests load: Debian 12's 6.12 and 6.1 must build; the
+# current kernel's too, unless that kernel cannot be had at all (then the
+# tiers that want it print the same reason as a skip).
+kmod-kernels:
+	@$(MAKE) --no-print-directory kmod KERNEL=6.12
+	@$(MAKE) --no-print-directory kmod KERNEL=6.1
+	@if why=$$(tests/vm/kernel resolve current 2>&1 >/dev/null); then \
+		$(MAKE) --no-print-directory kmod KERNEL=current; \
+	else \
+		echo "kmod: skipped for the current kernel: $$(echo "$$why" | tail -n 1)"; \
+	fi
 
 kmod-clean:
 	rm -rf $(KMOD_SRC)
@@ -415,7 +434,7 @@ deps:
 # targets, and an ASan + UBSan build of the tools and unit tests in
 # build/asan.
 test-build: deps
-	@$(MAKE) --no-print-directory WERROR=1 all unit conform kmod \
+	@$(MAKE) --no-print-directory WERROR=1 all unit conform kmod-kernels \
 		$(B)/bench/record-openssl fuzz-build
 	@$(MAKE) --no-print-directory WERROR=1 B=$(B)/asan SANITIZE=1 tools unit \
 		$(B)/asan/bin/handshaked

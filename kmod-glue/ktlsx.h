@@ -17,6 +17,7 @@
 #include <linux/ktime.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -36,6 +37,14 @@
 #define KTLSX_TIMEOUT_MAX	600000
 #define KTLSX_TIMEOUT_DEF	10000
 #define KTLSX_PEER_MAX		255
+
+/* kernel_bind() and kernel_connect() take a struct sockaddr_unsized *
+ * since Linux 6.19, a struct sockaddr * before. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#define KTLSX_SA(p) ((struct sockaddr_unsized *)(p))
+#else
+#define KTLSX_SA(p) ((struct sockaddr *)(p))
+#endif
 
 enum ktlsx_role { KTLSX_BOTH, KTLSX_CLIENT, KTLSX_SERVER };
 enum ktlsx_auth { KTLSX_ANON, KTLSX_X509, KTLSX_PSK };
@@ -113,6 +122,7 @@ struct ktlsx_run {
 extern struct workqueue_struct *ktlsx_wq;
 extern atomic64_t ktlsx_ok_total;
 extern atomic64_t ktlsx_failed_total;
+extern atomic64_t ktlsx_eagain_total;
 extern atomic_t ktlsx_runs_active;
 extern atomic64_t ktlsx_runs_total;
 

@@ -158,7 +158,7 @@ static void ktlsx_client(struct ktlsx_run *run, u32 index)
 		return;
 	}
 	WRITE_ONCE(sock->sk->sk_sndtimeo, msecs_to_jiffies(run->p.timeout_ms));
-	ret = kernel_connect(sock, (struct sockaddr *)&sin, sizeof(sin), 0);
+	ret = kernel_connect(sock, KTLSX_SA(&sin), sizeof(sin), 0);
 	if (ret) {
 		ktlsx_sock_free(sock);
 		ktlsx_fail(run, index, false, KTLSX_ST_CONNECT,
@@ -219,7 +219,7 @@ static int ktlsx_listen(struct ktlsx_run *run)
 		return ret;
 	sock_set_reuseaddr(sock->sk);
 	WRITE_ONCE(sock->sk->sk_rcvtimeo, msecs_to_jiffies(run->p.timeout_ms));
-	ret = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	ret = kernel_bind(sock, KTLSX_SA(&sin), sizeof(sin));
 	if (ret)
 		goto out_release;
 	ret = kernel_listen(sock, min_t(u32, 2 * run->p.jobs + 16, SOMAXCONN));
