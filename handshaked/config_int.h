@@ -90,7 +90,11 @@ bool hsd_cfg_valid_name(const char *s);
 int hsd_cfg_list_next(const char **s, char *item, size_t size);
 bool hsd_cfg_list_has(const char *list, const char *name);
 
-/* config_kernel.c: [kernel] as a whole. */
+/* config_kernel.c: [kernel]'s setters, and the section as a whole. */
+int hsd_cfg_set_profile(struct parser *p, const struct key *k, void *field,
+			const char *v);
+int hsd_cfg_set_keyrings(struct parser *p, const struct key *k, void *field,
+			 const char *v);
 int hsd_cfg_check_kernel(struct parser *p);
 
 /* config_keys.c */

@@ -1,14 +1,51 @@
 // SPDX-License-Identifier: MIT
 /*
- * config_kernel.c - handshaked.conf(5)'s [kernel] section checked as a
- * whole, once the file is read: the profiles it names exist and allow
- * the role the kernel will ask them for, and the keyring list parses.
+ * config_kernel.c - handshaked.conf(5)'s [kernel] section: the setters
+ * of its profile and keyring keys, and the section checked as a whole
+ * once the file is read: the profiles it names exist and allow the role
+ * the kernel will ask them for, and the keyring list parses.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
+
+/* The setters of [kernel]'s keys (the table is config_keys.c's). */
+int hsd_cfg_set_profile(struct parser *p, const struct key *k, void *field,
+			const char *v)
+{
+	if (!hsd_cfg_valid_name(v))
+		return hsd_cfg_fail(p, -EINVAL, "%s: expected the name of a "
+				    "[profile NAME] section (" NAME_RULE "), "
+				    "not '%s'", k->name, v);
+	strcpy(field, v);
+	return 0;
+}
+
+/* Keyring names (descriptions), comma-separated: printable, no tabs. */
+int hsd_cfg_set_keyrings(struct parser *p, const struct key *k, void *field,
+			 const char *v)
+{
+	const char *s;
+	char *copy;
+
+	for (s = v; *s; s++)
+		if (!isgraph((unsigned char)*s) && *s != ' ')
+			break;
+	if (!*v || *s || strlen(v) > 1023)
+		return hsd_cfg_fail(p, -EINVAL, "%s: expected keyring names "
+				    "separated by commas, not '%s'", k->name,
+				    v);
+	copy = strdup(v);
+	if (!copy)
+		return hsd_cfg_no_memory(p);
+	free(*(char **)field);
+	*(char **)field = copy;
+	return 0;
+}
 
 static int check_profile(struct parser *p, const char *key, const char *name,
 			 unsigned int role)

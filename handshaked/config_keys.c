@@ -273,33 +273,6 @@ static int set_name(struct parser *p, const struct key *k, void *field,
 	return 0;
 }
 
-static int set_profile(struct parser *p, const struct key *k, void *field,
-		       const char *v)
-{
-	if (!hsd_cfg_valid_name(v))
-		return hsd_cfg_fail(p, -EINVAL, "%s: expected the name of a "
-				    "[profile NAME] section (" NAME_RULE "), "
-				    "not '%s'", k->name, v);
-	strcpy(field, v);
-	return 0;
-}
-
-/* Keyring names (descriptions): printable, no ',' or space, <= 255. */
-static int set_keyrings(struct parser *p, const struct key *k, void *field,
-			const char *v)
-{
-	const char *s;
-
-	for (s = v; *s; s++)
-		if (!isgraph((unsigned char)*s) && *s != ' ')
-			break;
-	if (!*v || *s || strlen(v) > 1023)
-		return hsd_cfg_fail(p, -EINVAL, "%s: expected keyring names "
-				    "separated by commas, not '%s'", k->name,
-				    v);
-	return store_string(p, field, v);
-}
-
 static int parse_role(const char *v, unsigned int *roles)
 {
 	if (!strcasecmp(v, "client"))
@@ -548,10 +521,12 @@ const struct key hsd_cfg_keys[] = {
 	{ SECT_POLICY, "ciphers", set_ciphers, G(ciphers), 0, 0, false },
 
 	{ SECT_KERNEL, "enable", set_bool, G(kernel_enable), 0, 0, false },
-	{ SECT_KERNEL, "client", set_profile, G(kernel_client), 0, 0, false },
-	{ SECT_KERNEL, "server", set_profile, G(kernel_server), 0, 0, false },
-	{ SECT_KERNEL, "keyrings", set_keyrings, G(kernel_keyrings), 0, 0,
+	{ SECT_KERNEL, "client", hsd_cfg_set_profile, G(kernel_client), 0, 0,
 	  false },
+	{ SECT_KERNEL, "server", hsd_cfg_set_profile, G(kernel_server), 0, 0,
+	  false },
+	{ SECT_KERNEL, "keyrings", hsd_cfg_set_keyrings, G(kernel_keyrings),
+	  0, 0, false },
 
 	{ SECT_IDENTITY, "cert", set_path, I(cert), 0, 0, false },
 	{ SECT_IDENTITY, "key", set_path, I(key), 0, 0, false },

@@ -115,7 +115,10 @@ int hsd_keyring_link(const char *names, char *err, size_t err_size)
 			int ret = -errno;
 
 			snprintf(err, err_size, "[kernel] keyrings: keyring "
-				 "'%s': %s", name, ktls_strerror(ret));
+				 "'%s': %s: %s", name, k < 0 ? "not found "
+				 "from this process's keyrings" : "cannot link "
+				 "it into the session keyring",
+				 ktls_strerror(ret));
 			return ret;
 		}
 	}

@@ -17,6 +17,7 @@
 #if KTLSX_UPCALL
 
 #include <linux/in.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/net.h>
@@ -33,6 +34,8 @@
 #define KTLSX_LINGER_MS	2000
 /* How often a wait for the done callback looks whether the run stops. */
 #define KTLSX_POLL_MS	100
+/* The longest pause between two hello calls the kernel said EAGAIN to. */
+#define KTLSX_RETRY_MAX_MS	50
 
 /* The pattern: byte i of the stream is i mod 251 (ktls-kglue --pattern). */
 static inline u8 ktlsx_pattern(u64 off)
@@ -116,6 +119,37 @@ static int ktlsx_hello(const struct ktlsx_params *p,
 }
 
 /*
+ * The hello call, again while the kernel says EAGAIN: it queues at most
+ * a few requests the agent has not accepted yet (hn_pending_max, 3 to 50
+ * by the machine's memory), and a consumer with more at once waits its
+ * turn.  A refused submission may leave the socket's sk_destruct pointing
+ * at the handshake layer's (kernels before the fix that restores it):
+ * put the socket's own back, or its teardown would be skipped.  An EAGAIN
+ * comes before the request is published, so nothing else points at it.
+ */
+static int ktlsx_hello_retry(struct ktlsx_run *run,
+			     const struct tls_handshake_args *args,
+			     bool server, unsigned long deadline)
+{
+	struct sock *sk = args->ta_sock->sk;
+	void (*destruct)(struct sock *sk) = sk->sk_destruct;
+	unsigned int wait_ms = 1;
+	int ret;
+
+	for (;;) {
+		ret = ktlsx_hello(&run->p, args, server);
+		if (ret != -EAGAIN)
+			return ret;
+		sk->sk_destruct = destruct;
+		atomic64_inc(&ktlsx_eagain_total);
+		if (READ_ONCE(run->stopping) || !time_before(jiffies, deadline))
+			return ret;
+		msleep(wait_ms);
+		wait_ms = min(2 * wait_ms, KTLSX_RETRY_MAX_MS);
+	}
+}
+
+/*
  * Ask for the handshake and wait for its end.  @hs lives on this stack:
  * the function returns only once the done callback has run, or once
  * tls_handshake_cancel() has said that it never will.
@@ -149,12 +183,13 @@ static int ktlsx_handshake(struct ktlsx_run *run, struct socket *sock,
 	}
 
 	t0 = ktime_get();
-	ret = ktlsx_hello(p, &args, server);
+	deadline = jiffies + msecs_to_jiffies(p->timeout_ms);
+	ret = ktlsx_hello_retry(run, &args, server, deadline);
 	if (ret) {
+		r->usec = ktime_us_delta(ktime_get(), t0);
 		r->stage = KTLSX_ST_HELLO;
 		return ret;
 	}
-	deadline = jiffies + msecs_to_jiffies(p->timeout_ms);
 	while (!wait_for_completion_timeout(&hs.done,
 					    msecs_to_jiffies(KTLSX_POLL_MS))) {
 		bool stop = READ_ONCE(run->stopping);

@@ -113,6 +113,7 @@ struct ktlsx_run {
 extern struct workqueue_struct *ktlsx_wq;
 extern atomic64_t ktlsx_ok_total;
 extern atomic64_t ktlsx_failed_total;
+extern atomic64_t ktlsx_eagain_total;
 extern atomic_t ktlsx_runs_active;
 extern atomic64_t ktlsx_runs_total;
 

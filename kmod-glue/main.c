@@ -26,6 +26,7 @@
 struct workqueue_struct *ktlsx_wq;
 atomic64_t ktlsx_ok_total = ATOMIC64_INIT(0);
 atomic64_t ktlsx_failed_total = ATOMIC64_INIT(0);
+atomic64_t ktlsx_eagain_total = ATOMIC64_INIT(0);
 atomic_t ktlsx_runs_active = ATOMIC_INIT(0);
 atomic64_t ktlsx_runs_total = ATOMIC64_INIT(0);
 
@@ -44,6 +45,9 @@ static int ktlsx_status_show(struct seq_file *m, void *v)
 		   atomic_read(&ktlsx_runs_active),
 		   (long long)atomic64_read(&ktlsx_ok_total),
 		   (long long)atomic64_read(&ktlsx_failed_total));
+	/* (hello calls the kernel refused with EAGAIN, and were made again) */
+	seq_printf(m, "eagain %lld\n",
+		   (long long)atomic64_read(&ktlsx_eagain_total));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ktlsx_status);
