@@ -15,6 +15,8 @@
 #   make SANITIZE=1    ASan + UBSan build
 #   make fuzz          the libFuzzer targets (fuzz/), FUZZ_TIME seconds each
 #   make fuzz-replay   every corpus and reproducer file of fuzz/, once
+#   make bench-kernel  tlshd beside handshaked for the kernel's consumers
+#                      (kmod-glue, NFS over TLS), in the VM
 
 VERSION := 0.1.0
 SOVERSION := 0
@@ -174,7 +176,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: all lib tools kmod kmod-kernels kmod-clean install clean test check demo callgraph \
 	test-kernels test-build deps unit lint bench-build bench-memory conform \
-	bench-handshake bench bench-quick bench-native bench-handshake-native \
+	bench-handshake bench-kernel bench bench-quick bench-native bench-handshake-native \
 	bench-record-native bench-native-compare check-fresh fuzz fuzz-build \
 	fuzz-replay
 .DEFAULT_GOAL := all
@@ -328,6 +330,16 @@ bench-handshake-native: deps all
 bench-record-native: deps all $(B)/bench/record-openssl
 	@tests/pki/mkpki $(B)/pki > /dev/null
 	@B=$(abspath $(B)) BENCH_OUT=$(abspath $(B))/bench bench/record-throughput $(BENCH_ARGS) $(BENCH_BUILDS)
+
+# Kernel consumers' handshakes through tlshd (Debian 13's ktls-utils) and
+# through handshaked, side by side in one VM run: kmod-glue handshakes per
+# second (1 and 32 at once) and NFS-over-TLS mount time.  BENCH_ARGS:
+# -n COUNT, -r REPS, -m MOUNTS, --quick.  The table goes to $(B)/bench.
+bench-kernel: deps all kmod
+	@tests/pki/mkpki $(B)/pki > /dev/null
+	@tests/peers/ktls-utils > /dev/null && tests/peers/nfs-utils > /dev/null
+	@mkdir -p $(abspath $(B))/bench && tests/vm/run -t 3600 \
+		-w $(abspath $(B))/bench -- bench/kernel-handshake $(BENCH_ARGS)
 
 bench-native: bench-record-native bench-handshake-native
 
