@@ -80,8 +80,10 @@ WOLF_FLAVOR := $(B)/.wolfssl
 $(shell mkdir -p $(B) && { test "$$(cat $(WOLF_FLAVOR) 2>/dev/null)" = \
 	"$(WOLF_ID)" || echo "$(WOLF_ID)" > $(WOLF_FLAVOR); })
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
-# handshaked alone parses an INI file.
-HSD_PKG_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
+# handshaked alone parses an INI file; its kernel agent speaks generic
+# netlink (libnl-genl) and reads keys the kernel passes (libkeyutils).
+HSD_PKG_LIBS := $(shell pkg-config --libs inih libnl-genl-3.0 2>/dev/null) \
+	-lkeyutils
 
 CPPFLAGS += -D_GNU_SOURCE -DKTLS_VERSION_STRING='"$(VERSION)"' \
 	-Ilibktls/include -Iproto
@@ -121,7 +123,7 @@ HSD_OBJS := $(HSD_SRCS:%.c=$(B)/obj/static/%.o)
 # handshaked and handshakectl see only ktls.h and the protocol module:
 # none of libktls's private headers, none of wolfSSL's.
 HSD_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -MMD -MP \
-	$(shell pkg-config --cflags inih 2>/dev/null)
+	$(shell pkg-config --cflags inih libnl-genl-3.0 2>/dev/null)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -134,9 +136,11 @@ WRAP_test_session := wolfSSL_d2i_SSL_SESSION
 # HSD_OBJS_<test> and HSD_LIBS_<test>.
 HSD_CONFIG_OBJS := $(B)/obj/static/handshaked/config.o \
 	$(B)/obj/static/handshaked/config_keys.o \
-	$(B)/obj/static/handshaked/config_access.o
+	$(B)/obj/static/handshaked/config_access.o \
+	$(B)/obj/static/handshaked/config_kernel.o
 # The tests of handshaked's configuration file, one per feature.
 CONFIG_TESTS := test_config_load test_config_values test_config_syntax \
+	test_config_kernel \
 	test_config_access
 $(foreach t,$(CONFIG_TESTS),$(eval HSD_OBJS_$(t) := $(HSD_CONFIG_OBJS)))
 $(foreach t,$(CONFIG_TESTS),$(eval HSD_LIBS_$(t) := $(HSD_PKG_LIBS)))
@@ -149,6 +153,7 @@ TOOL_OBJS_test_response := $(B)/obj/static/serve/response.o \
 TOOL_OBJS_test_http := $(B)/obj/static/serve/http.o
 TOOL_OBJS_test_jail := $(B)/obj/static/serve/jail.o
 HSD_OBJS_test_log := $(B)/obj/static/handshaked/log.o
+HSD_OBJS_test_kernel_nl := $(B)/obj/static/handshaked/kernel_nl.o
 HELPER_OBJS := $(B)/obj/static/tests/helpers.o \
 	$(B)/obj/static/tests/fdpass.o
 # The conformance tier's crafted-record client: OpenSSL is its crypto (a
@@ -174,7 +179,8 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 	fuzz-replay
 .DEFAULT_GOAL := all
 
-all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build
+all: lib tools $(B)/bin/handshaked $(B)/bin/handshakectl bench-build \
+	$(B)/bin/ktls-kglue
 
 lib: $(LIB_SO) $(B)/lib/libktls.a $(B)/lib/libktls.pc
 
@@ -239,6 +245,12 @@ $(B)/bin/ktls-probe $(B)/bin/ktls-client $(B)/bin/ktls-server: \
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/$*.d -MT $@ -o $@ $< \
 		$(TOOL_OBJS_$*) $(TOOL_COMMON) $(LDFLAGS) -L$(B)/lib -lktls \
 		$(RPATH)
+
+# The driver of the kernel module's handshake runs (no libktls in it).
+$(B)/bin/ktls-kglue: kmod-glue/tool/ktls-kglue.c
+	@mkdir -p $(@D) $(B)/obj/bin
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MF $(B)/obj/bin/ktls-kglue.d -MT $@ \
+		-o $@ $< $(LDFLAGS)
 
 # (serve/'s programs share tools/tool.c too)
 $(B)/bin/ktls-serve $(B)/bin/ktls-get: $(B)/bin/%: serve/%.c \
@@ -353,6 +365,7 @@ $(B)/tests/test_response: $(TOOL_OBJS_test_response)
 $(B)/tests/test_http: $(TOOL_OBJS_test_http)
 $(B)/tests/test_jail: $(TOOL_OBJS_test_jail)
 $(B)/tests/test_log: $(HSD_OBJS_test_log)
+$(B)/tests/test_kernel_nl: $(HSD_OBJS_test_kernel_nl)
 
 # A test whose source is gone (renamed, or split as test_conn.c was) must
 # not go on running from its old binary: the tiers run build/tests/test_*.
@@ -369,7 +382,8 @@ $(PROBE_BIN): $(PROBE_SRCS) $(PROBE_HDRS)
 		$(PROBE_SRCS) $(LDFLAGS) $(OPENSSL_LIBS)
 
 # The kernel module is built against the headers of a VM kernel
-# (KERNEL=6.12 by default; 6.1 works too) unless KDIR names another tree.
+# (KERNEL=6.12 by default; 6.1 and current work too) unless KDIR names
+# another tree.
 # Kbuild runs on a copy of kmod-glue/ in build/kmod/src: its clean step
 # deletes every object under the folder it is given, so it must never be
 # given the top of the tree (that deleted build/'s objects, racing a
@@ -385,7 +399,7 @@ KDIR ?=
 KMOD_SRC := $(abspath $(B))/kmod/src
 kmod:
 	@rm -rf $(KMOD_SRC) && mkdir -p $(KMOD_SRC) && \
-	cp kmod-glue/Kbuild kmod-glue/*.c $(KMOD_SRC)/ && \
+	cp kmod-glue/Kbuild kmod-glue/*.c kmod-glue/*.h $(KMOD_SRC)/ && \
 	if [ -n "$(KDIR)" ]; then \
 		$(MAKE) -C "$(KDIR)" M=$(KMOD_SRC) modules; \
 	else \
@@ -460,6 +474,7 @@ lint:
 		-Ilibktls/include -Ilibktls/src -Iproto -Itests -Ihandshaked \
 		-Itools -Iserve \
 		libktls/src proto tools serve handshaked bench tests/unit \
+		kmod-glue/tool \
 		tests/helpers.c tests/fdpass.c tests/conform fuzz
 	@$(MAKE) --no-print-directory callgraph
 
@@ -496,7 +511,8 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
 # tests' fd-passing helper.)
 FUZZ_SRCS_proto := tests/fdpass.c
 FUZZ_SRCS_config := handshaked/config.c handshaked/config_keys.c \
-	handshaked/config_access.c
+	handshaked/config_access.c handshaked/config_kernel.c
+FUZZ_SRCS_kernel := handshaked/kernel_nl.c
 FUZZ_SRCS_http := serve/http.c
 FUZZ_SRCS_response := serve/response.c serve/http.c
 FUZZ_WRAP_config := getpwnam getgrnam

@@ -28,6 +28,7 @@ static const char *const sect_names[] = {
 	[SECT_GLOBAL] = "global",
 	[SECT_TRUST] = "trust",
 	[SECT_POLICY] = "policy",
+	[SECT_KERNEL] = "kernel",
 	[SECT_IDENTITY] = "identity",
 	[SECT_PROFILE] = "profile",
 	[SECT_ACCESS] = "access",
@@ -110,6 +111,7 @@ static int new_section(struct parser *p, enum sect_kind kind,
 	case SECT_GLOBAL:
 	case SECT_TRUST:
 	case SECT_POLICY:
+	case SECT_KERNEL:
 		if (p->have[kind])
 			return hsd_cfg_fail(p, -EINVAL, "duplicate section "
 					    "[%s]; each section may appear "
@@ -218,17 +220,18 @@ static void section_line(struct parser *p, const char *start)
 			break;
 	if (kind > SECT_ACCESS) {
 		hsd_cfg_fail(p, -EINVAL, "unknown section [%s%s%s]; expected "
-			     "[global], [trust], [policy], [identity NAME], "
+			     "[global], [trust], [policy], [kernel], "
+			     "[identity NAME], "
 			     "[profile NAME] or [access NAME]", s,
 			     *name ? " " : "", name);
 		return;
 	}
-	if (kind <= SECT_POLICY && *name) {
+	if (kind <= SECT_KERNEL && *name) {
 		hsd_cfg_fail(p, -EINVAL, "[%s] takes no name, not '%s'",
 			     sect_names[kind], name);
 		return;
 	}
-	if (kind > SECT_POLICY && !hsd_cfg_valid_name(name)) {
+	if (kind > SECT_KERNEL && !hsd_cfg_valid_name(name)) {
 		hsd_cfg_fail(p, -EINVAL, "[%s NAME] needs a name of "
 			     NAME_RULE ", not '%s'", sect_names[kind], name);
 		return;
@@ -411,7 +414,7 @@ static int check_whole(struct parser *p)
 						 name);
 		}
 	}
-	return 0;
+	return hsd_cfg_check_kernel(p);
 }
 
 static struct hsd_config *config_new(const char *path)
@@ -547,5 +550,6 @@ void hsd_config_free(struct hsd_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->ca_dir);
 	free(cfg->ciphers);
+	free(cfg->kernel_keyrings);
 	free(cfg);
 }

@@ -23,6 +23,7 @@ enum sect_kind {
 	SECT_GLOBAL,
 	SECT_TRUST,
 	SECT_POLICY,
+	SECT_KERNEL,		/* the last section without a name */
 	SECT_IDENTITY,
 	SECT_PROFILE,
 	SECT_ACCESS,
@@ -43,7 +44,7 @@ struct parser {
 	void *obj;			/* its identity, profile or rule */
 	uint64_t seen;			/* keys given in it, by table index */
 	uint64_t seen_ever;		/* keys given anywhere */
-	bool have[SECT_POLICY + 1];	/* singleton sections read */
+	bool have[SECT_KERNEL + 1];	/* singleton sections read */
 
 	struct hsd_identity **id_tail;
 	struct hsd_profile **prof_tail;
@@ -88,6 +89,13 @@ int hsd_cfg_no_memory(struct parser *p);
 bool hsd_cfg_valid_name(const char *s);
 int hsd_cfg_list_next(const char **s, char *item, size_t size);
 bool hsd_cfg_list_has(const char *list, const char *name);
+
+/* config_kernel.c: [kernel]'s setters, and the section as a whole. */
+int hsd_cfg_set_profile(struct parser *p, const struct key *k, void *field,
+			const char *v);
+int hsd_cfg_set_keyrings(struct parser *p, const struct key *k, void *field,
+			 const char *v);
+int hsd_cfg_check_kernel(struct parser *p);
 
 /* config_keys.c */
 const struct key *hsd_cfg_find_key(enum sect_kind kind, const char *name);

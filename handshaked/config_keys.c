@@ -520,6 +520,14 @@ const struct key hsd_cfg_keys[] = {
 	  false },
 	{ SECT_POLICY, "ciphers", set_ciphers, G(ciphers), 0, 0, false },
 
+	{ SECT_KERNEL, "enable", set_bool, G(kernel_enable), 0, 0, false },
+	{ SECT_KERNEL, "client", hsd_cfg_set_profile, G(kernel_client), 0, 0,
+	  false },
+	{ SECT_KERNEL, "server", hsd_cfg_set_profile, G(kernel_server), 0, 0,
+	  false },
+	{ SECT_KERNEL, "keyrings", hsd_cfg_set_keyrings, G(kernel_keyrings),
+	  0, 0, false },
+
 	{ SECT_IDENTITY, "cert", set_path, I(cert), 0, 0, false },
 	{ SECT_IDENTITY, "key", set_path, I(key), 0, 0, false },
 	{ SECT_IDENTITY, "passphrase_file", set_path, I(passphrase_file), 0,

@@ -12,6 +12,44 @@
 
 #include "hsd_int.h"
 
+/* The kernel agent's counters (kernel.*), when it runs. */
+static int each_kernel_counter(const struct shared *sh,
+			       int (*fn)(const char *name, uint64_t v,
+					 void *arg),
+			       void *arg)
+{
+	static const char *const fails[HSD_KFAIL_MAX] = {
+		[HSD_KFAIL_VERIFY] = "kernel.failed.verify",
+		[HSD_KFAIL_ALERT] = "kernel.failed.alert",
+		[HSD_KFAIL_POLICY] = "kernel.failed.policy",
+		[HSD_KFAIL_PEER] = "kernel.failed.peer",
+		[HSD_KFAIL_TIMEOUT] = "kernel.failed.timeout",
+		[HSD_KFAIL_NOT_OFFLOADED] = "kernel.failed.not_offloaded",
+		[HSD_KFAIL_KEYRING] = "kernel.failed.keyring",
+		[HSD_KFAIL_UNSUPPORTED] = "kernel.failed.unsupported",
+		[HSD_KFAIL_CANCELLED] = "kernel.failed.cancelled",
+		[HSD_KFAIL_OTHER] = "kernel.failed.other",
+	};
+	const struct hsd_kcounters *k = &sh->n.kernel;
+	unsigned int i;
+	int ret;
+
+	if (!sh->kernel)
+		return 0;
+	ret = fn("kernel.ready", hsd_load(&k->ready), arg) ||
+	      fn("kernel.accepted", hsd_load(&k->accepted), arg) ||
+	      fn("kernel.bad_requests", hsd_load(&k->bad_requests), arg) ||
+	      fn("kernel.client.started", hsd_load(&k->started[0]), arg) ||
+	      fn("kernel.client.ok", hsd_load(&k->ok[0]), arg) ||
+	      fn("kernel.client.failed", hsd_load(&k->failed[0]), arg) ||
+	      fn("kernel.server.started", hsd_load(&k->started[1]), arg) ||
+	      fn("kernel.server.ok", hsd_load(&k->ok[1]), arg) ||
+	      fn("kernel.server.failed", hsd_load(&k->failed[1]), arg);
+	for (i = 0; !ret && i < HSD_KFAIL_MAX; i++)
+		ret = fn(fails[i], hsd_load(&k->failed_by[i]), arg);
+	return ret;
+}
+
 /* Call @fn with each counter's name and value. */
 static int each_counter(const struct shared *sh,
 			int (*fn)(const char *name, uint64_t v, void *arg),
@@ -58,7 +96,7 @@ static int each_counter(const struct shared *sh,
 		      fn("workers", sh->workers, arg) ||
 		      fn("uptime_s", (hsd_now_ms() - sh->started_at) / 1000,
 			 arg);
-	return ret;
+	return ret ?: each_kernel_counter(sh, fn, arg);
 }
 
 static int put_counter(const char *name, uint64_t v, void *arg)
@@ -159,6 +197,13 @@ void hsd_reply_status(struct loop *l, struct client *cl)
 	s->ktls_usable = l->sh->ktls_usable;
 	snprintf(s->ktls_reason, sizeof(s->ktls_reason), "%s",
 		 l->sh->ktls_reason);
+	s->kernel_agent = l->sh->kernel != NULL;
+	if (s->kernel_agent) {
+		snprintf(s->kernel_client, sizeof(s->kernel_client), "%s",
+			 g->cfg->kernel_client);
+		snprintf(s->kernel_server, sizeof(s->kernel_server), "%s",
+			 g->cfg->kernel_server);
+	}
 	status_profiles(g->cfg, s);
 	hsd_gen_put(g);
 	if (hsd_proto_encode_status(&l->msg, s) < 0 ||

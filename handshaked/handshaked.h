@@ -100,6 +100,11 @@ struct hsd_config {
 	uint16_t min_version;		/* default KTLS_TLS_1_2 */
 	uint16_t max_version;		/* default KTLS_TLS_1_3 */
 	char *ciphers;			/* or NULL: libktls's default */
+	/* [kernel]: handshakes the kernel asks for (kernel.c) */
+	bool kernel_enable;		/* default no */
+	char kernel_client[HSD_MAX_NAME];	/* profile, "" for none */
+	char kernel_server[HSD_MAX_NAME];	/* profile, "" for none */
+	char *kernel_keyrings;		/* comma-separated names, or NULL */
 
 	struct hsd_identity *identities;
 	struct hsd_profile *profiles;
@@ -190,7 +195,27 @@ struct hsd_keys {
 	bool from_file;			/* ticket_key_file, or random */
 	unsigned int rotation;		/* seconds */
 	uint64_t period;		/* whose keys are installed */
+	/* [kernel] (kernel.c): NULL when not enabled or not named. */
+	struct ktls_ctx *kclient, *kclient_anon, *kserver;
 };
+/*
+ * How a context differs from its profile's: for the kernel agent, no
+ * session tickets and (servers) a client certificate asked for; no
+ * identity (anonymous clients); another identity (files, or the
+ * /proc/self/fd/N of a key the kernel passed).
+ */
+struct hsd_ctx_variant {
+	bool kernel;
+	bool server;			/* (with kernel) */
+	bool no_identity;
+	const char *cert, *key;		/* or NULL: the profile's */
+};
+/* A context for @p, as @v (or NULL) says; @err as hsd_keys_load()'s. */
+KTLS_MUST_CHECK int hsd_profile_ctx_new(const struct hsd_config *cfg,
+					const struct hsd_profile *p,
+					const struct hsd_ctx_variant *v,
+					struct ktls_ctx **out, char *err,
+					size_t err_size);
 /*
  * Every profile's context, and the ticket keys.  @prev (or NULL): the
  * running keys, whose random ticket secret a reload keeps.  On failure
@@ -233,6 +258,31 @@ enum hsd_fail {
 	HSD_FAIL_MAX
 };
 
+/* Why a kernel-requested handshake failed (kernel.failed.*). */
+enum hsd_kfail {
+	HSD_KFAIL_VERIFY,		/* the peer's certificate was refused */
+	HSD_KFAIL_ALERT,		/* the peer sent an alert */
+	HSD_KFAIL_POLICY,		/* nothing in common, or refused */
+	HSD_KFAIL_PEER,			/* the TLS peer reset or closed */
+	HSD_KFAIL_TIMEOUT,		/* the kernel's timeout passed */
+	HSD_KFAIL_NOT_OFFLOADED,	/* the kernel did not take the keys */
+	HSD_KFAIL_KEYRING,		/* a key it named was unreadable */
+	HSD_KFAIL_UNSUPPORTED,		/* no profile for the role, or an
+					 * auth mode this build lacks */
+	HSD_KFAIL_CANCELLED,		/* DONE refused: no longer waited for */
+	HSD_KFAIL_OTHER,
+	HSD_KFAIL_MAX
+};
+
+/* The kernel agent's counts ([0] client, [1] server handshakes). */
+struct hsd_kcounters {
+	uint64_t ready;			/* READY notifications read */
+	uint64_t accepted;		/* requests ACCEPT took */
+	uint64_t bad_requests;		/* malformed ACCEPT replies */
+	uint64_t started[2], ok[2], failed[2];
+	uint64_t failed_by[HSD_KFAIL_MAX];
+};
+
 /* Updated with atomic adds by every worker. */
 struct hsd_counters {
 	uint64_t started, ok, resumed, in_flight;
@@ -242,12 +292,16 @@ struct hsd_counters {
 	uint64_t tls12, tls13;
 	uint64_t cipher[KTLS_CIPHER_CHACHA20_POLY1305 + 1];
 	uint64_t reloads;
+	struct hsd_kcounters kernel;
 };
 
 /* reload.c: starts the workers (loop.c) and takes the signals.  Runs
  * until SIGTERM; owns @cfg and @keys from here on (SIGHUP replaces
- * them). */
+ * them).  @kernel: the kernel agent's sockets (hsd_kernel.h), or NULL;
+ * the caller closes them after. */
+struct hsd_kernel;
 KTLS_MUST_CHECK int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys,
-			     int listen_fd, int signal_fd);
+			     int listen_fd, int signal_fd,
+			     struct hsd_kernel *kernel);
 
 #endif /* HANDSHAKED_H */

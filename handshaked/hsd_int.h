@@ -34,7 +34,7 @@
 
 #include "handshaked.h"
 
-enum ev_kind { EV_LISTEN, EV_WAKE, EV_CLIENT, EV_JOB };
+enum ev_kind { EV_LISTEN, EV_WAKE, EV_CLIENT, EV_JOB, EV_KERNEL };
 
 /* What epoll hands back.  Ended objects are only marked dead and freed
  * after the batch of events, which may still name them. */
@@ -74,6 +74,7 @@ struct shared {
 	char ktls_reason[HSD_PROTO_STR_MAX + 1];	/* why not */
 	struct uid_count *uids;		/* the uids with a client connected */
 	size_t n_uids, uids_size;
+	struct hsd_kernel *kernel;	/* the kernel agent, or NULL (off) */
 };
 
 struct client {
@@ -95,6 +96,10 @@ struct job {
 	struct gen *gen;
 	char profile[HSD_MAX_NAME];
 	uint64_t deadline;		/* ms, CLOCK_MONOTONIC */
+	/* A request of the kernel's (kernel.c): cl is NULL, and the job is
+	 * on its worker's list of kernel jobs. */
+	struct kjob *kernel;
+	struct job *kprev, *knext;
 };
 
 /* A worker. */
@@ -108,6 +113,9 @@ struct loop {
 	unsigned int jobs;
 	bool stopping;
 	uint64_t accept_paused_until;	/* ms, or 0 */
+	struct kagent *agent;		/* its kernel-agent sockets, or NULL */
+	struct job *kjobs;		/* the kernel's requests in flight */
+	bool kernel_more;		/* more may be queued: ACCEPT again */
 	int ret;
 	struct hsd_proto_msg msg;	/* scratch for requests and replies */
 };
@@ -130,7 +138,8 @@ int hsd_ep_ctl(struct loop *l, int op, int fd, uint32_t events,
 	       struct ev *ev);
 /* Mark @ev dead; @obj is freed after the current batch of events. */
 void hsd_bury(struct loop *l, struct ev *ev, void *obj);
-KTLS_MUST_CHECK int hsd_worker_init(struct loop *l, struct shared *sh);
+KTLS_MUST_CHECK int hsd_worker_init(struct loop *l, struct shared *sh,
+				    unsigned int i);
 void *hsd_worker(void *arg);
 void hsd_worker_fini(struct loop *l);
 

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hsd_int.h"
+#include "hsd_kernel.h"
 
 static void reply_result(struct loop *l, struct job *j, int status)
 {
@@ -128,6 +128,10 @@ static void job_finish(struct loop *l, struct job *j, int ret)
 {
 	struct ktls_conn *c = j->conn;
 
+	if (j->kernel) {
+		hsd_kernel_finish(l, j, ret);
+		return;
+	}
 	hsd_job_release_fd(l, j);
 
 	/* The TLS state would be stuck in this process: refuse.  The

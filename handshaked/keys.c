@@ -53,9 +53,10 @@ static int check(struct load *ld, const char *what, int ret)
 	return ret;
 }
 
-static int profile_ctx(const struct hsd_config *cfg,
-		       const struct hsd_profile *p, struct ktls_ctx **out,
-		       char *err, size_t err_size)
+int hsd_profile_ctx_new(const struct hsd_config *cfg,
+			const struct hsd_profile *p,
+			const struct hsd_ctx_variant *v,
+			struct ktls_ctx **out, char *err, size_t err_size)
 {
 	const struct hsd_identity *id = NULL;
 	struct ktls_ctx *ctx = ktls_ctx_new();
@@ -66,7 +67,7 @@ static int profile_ctx(const struct hsd_config *cfg,
 
 	if (!ctx)
 		return -ENOMEM;
-	if (p->identity[0])
+	if (p->identity[0] && !(v && (v->no_identity || v->cert)))
 		id = hsd_config_identity(cfg, p->identity);
 	if (id && id->passphrase_file)
 		ktls_ctx_set_passphrase_cb(ctx, passphrase,
@@ -89,6 +90,9 @@ static int profile_ctx(const struct hsd_config *cfg,
 	if (!ret && id)
 		ret = check(&ld, "identity",
 			    ktls_ctx_add_identity(ctx, id->cert, id->key));
+	if (!ret && v && v->cert)
+		ret = check(&ld, "identity from the keyring",
+			    ktls_ctx_add_identity(ctx, v->cert, v->key));
 	if (!ret)
 		ret = check(&ld, "min_version",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_VERSION_MIN,
@@ -106,6 +110,18 @@ static int profile_ctx(const struct hsd_config *cfg,
 	if (!ret && p->verify >= 0)
 		ret = check(&ld, "verify",
 			    ktls_ctx_set_opt(ctx, KTLS_OPT_VERIFY, p->verify));
+	/* The kernel reads the socket itself after DONE: a ticket would
+	 * reach it as a handshake record it has no use for (tlshd sends
+	 * none either).  Servers ask for a client certificate and verify
+	 * it if one comes, as tlshd does; the consumer decides whether it
+	 * needed one (the peer identity in DONE says). */
+	if (!ret && v && v->kernel)
+		ret = check(&ld, "no session tickets",
+			    ktls_ctx_set_opt(ctx, KTLS_OPT_SESSION_TICKETS, 0));
+	if (!ret && v && v->kernel && v->server && p->verify < 0)
+		ret = check(&ld, "verify",
+			    ktls_ctx_set_opt(ctx, KTLS_OPT_VERIFY,
+					     KTLS_VERIFY_PEER));
 	/* The handshake state cannot follow the socket to its process. */
 	if (!ret)
 		ret = check(&ld, "post-handshake state",
@@ -262,6 +278,34 @@ unsigned int hsd_keys_next_rotation(const struct hsd_keys *k, uint64_t now)
 	return (unsigned int)(k->rotation - now % k->rotation);
 }
 
+/* The kernel agent's contexts: its client profile's, that one without
+ * an identity (auth mode "unauth"), and its server profile's. */
+static int kernel_ctxs(const struct hsd_config *cfg, struct hsd_keys *k,
+		       char *err, size_t err_size)
+{
+	static const struct hsd_ctx_variant kern = { .kernel = true };
+	static const struct hsd_ctx_variant anon = { .kernel = true,
+						     .no_identity = true };
+	static const struct hsd_ctx_variant srv = { .kernel = true,
+						    .server = true };
+	const struct hsd_profile *p;
+	int ret = 0;
+
+	if (!cfg->kernel_enable)
+		return 0;
+	p = hsd_config_profile(cfg, cfg->kernel_client);
+	if (p)
+		ret = hsd_profile_ctx_new(cfg, p, &kern, &k->kclient, err,
+					  err_size) ?:
+		      hsd_profile_ctx_new(cfg, p, &anon, &k->kclient_anon, err,
+					  err_size);
+	p = hsd_config_profile(cfg, cfg->kernel_server);
+	if (!ret && p)
+		ret = hsd_profile_ctx_new(cfg, p, &srv, &k->kserver, err,
+					  err_size);
+	return ret;
+}
+
 /*
  * Load every profile's context, and the ticket key secret: the file's, or
  * (without one) the previous generation's random one, so that a reload
@@ -289,10 +333,14 @@ int hsd_keys_load(const struct hsd_config *cfg, const struct hsd_keys *prev,
 		pc->profile = p;
 		*tail = pc;
 		tail = &pc->next;
-		ret = profile_ctx(cfg, p, &pc->ctx, err, err_size);
+		ret = hsd_profile_ctx_new(cfg, p, NULL, &pc->ctx, err,
+					  err_size);
 		if (ret < 0)
 			goto err;
 	}
+	ret = kernel_ctxs(cfg, k, err, err_size);
+	if (ret < 0)
+		goto err;
 	if (cfg->ticket_key_file) {
 		struct passwd *pw = cfg->user ? getpwnam(cfg->user) : NULL;
 
@@ -343,6 +391,9 @@ void hsd_keys_free(struct hsd_keys *k)
 		free(list);
 		list = next;
 	}
+	ktls_ctx_free(k->kclient);
+	ktls_ctx_free(k->kclient_anon);
+	ktls_ctx_free(k->kserver);
 	explicit_bzero(k, sizeof(*k));
 	free(k);
 }

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hsd_int.h"
+#include "hsd_kernel.h"
 
 #define ACCEPT_PAUSE_MS 100
 
@@ -138,6 +138,7 @@ static int expire(struct loop *l)
 
 	idle_ms = (uint64_t)g->cfg->handshake_timeout * 1000;
 	hsd_gen_put(g);
+	hsd_kernel_expire(l, now, &next);
 	for (cl = l->clients; cl; cl = nx) {
 		struct job *j = cl->job;
 
@@ -186,6 +187,8 @@ void *hsd_worker(void *arg)
 		if (l->accept_paused_until &&
 		    (timeout < 0 || timeout > ACCEPT_PAUSE_MS))
 			timeout = ACCEPT_PAUSE_MS;
+		if (l->kernel_more)
+			timeout = 0;
 
 		n = epoll_wait(l->ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
@@ -211,6 +214,7 @@ void *hsd_worker(void *arg)
 				l->stopping = true;
 				(void)epoll_ctl(l->ep, EPOLL_CTL_DEL,
 						l->sh->listen_fd, NULL);
+				hsd_kernel_stop(l);
 				break;
 			case EV_CLIENT:
 				hsd_client_readable(l, (struct client *)ev);
@@ -218,10 +222,15 @@ void *hsd_worker(void *arg)
 			case EV_JOB:
 				hsd_job_step(l, (struct job *)ev);
 				break;
+			case EV_KERNEL:
+				hsd_kernel_readable(l);
+				break;
 			default:
 				break;
 			}
 		}
+		if (l->kernel_more)
+			hsd_kernel_accept(l);
 		free_grave(l);
 		resume_accepting(l);
 	}
@@ -233,8 +242,10 @@ void *hsd_worker(void *arg)
 	return NULL;
 }
 
-int hsd_worker_init(struct loop *l, struct shared *sh)
+int hsd_worker_init(struct loop *l, struct shared *sh, unsigned int i)
 {
+	int ret;
+
 	l->sh = sh;
 	l->listen_ev.kind = EV_LISTEN;
 	l->wake_ev.kind = EV_WAKE;
@@ -243,9 +254,12 @@ int hsd_worker_init(struct loop *l, struct shared *sh)
 	if (l->wake_fd < 0 || l->ep < 0)
 		return -errno;
 	/* Exclusive: a new client wakes one worker, not all of them. */
-	return hsd_ep_ctl(l, EPOLL_CTL_ADD, sh->listen_fd,
-			  EPOLLIN | EPOLLEXCLUSIVE, &l->listen_ev) ?:
-	       hsd_ep_ctl(l, EPOLL_CTL_ADD, l->wake_fd, EPOLLIN, &l->wake_ev);
+	ret = hsd_ep_ctl(l, EPOLL_CTL_ADD, sh->listen_fd,
+			 EPOLLIN | EPOLLEXCLUSIVE, &l->listen_ev) ?:
+	      hsd_ep_ctl(l, EPOLL_CTL_ADD, l->wake_fd, EPOLLIN, &l->wake_ev);
+	/* The kernel's READY wakes every worker: each ACCEPTs what it can,
+	 * so a burst spreads over them. */
+	return ret ?: hsd_kernel_worker_init(l, i);
 }
 
 void hsd_worker_fini(struct loop *l)

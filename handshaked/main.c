@@ -24,7 +24,7 @@
 
 #include <ktls.h>
 
-#include "handshaked.h"
+#include "hsd_kernel.h"
 
 static void usage(FILE *out)
 {
@@ -163,6 +163,11 @@ static int drop_privileges(const struct hsd_config *cfg)
 	}
 	if (!cfg->user)
 		return 0;
+	if (hsd_caps_keep(cfg->kernel_enable) < 0) {
+		hsd_log(HSD_LOG_ERROR, "prctl(PR_SET_KEEPCAPS): %s",
+			ktls_strerror(-errno));
+		return -errno;
+	}
 	pw = getpwnam(cfg->user);
 	if (!pw) {
 		hsd_log(HSD_LOG_ERROR, "user %s: no such user", cfg->user);
@@ -179,6 +184,15 @@ static int drop_privileges(const struct hsd_config *cfg)
 	/* Make sure there is no way back. */
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
 		hsd_log(HSD_LOG_ERROR, "could get root back after dropping it");
+		return -EPERM;
+	}
+	/* The kernel agent's ACCEPT and DONE need CAP_NET_ADMIN: that one
+	 * capability stays, every other goes. */
+	if (hsd_caps_restrict(cfg->kernel_enable) < 0 ||
+	    (cfg->kernel_enable && !hsd_caps_net_admin())) {
+		hsd_log(HSD_LOG_ERROR, "[kernel] enable = yes needs "
+			"CAP_NET_ADMIN, which could not be kept as user %s",
+			cfg->user);
 		return -EPERM;
 	}
 	/* The uid change reset "dumpable" to fs.suid_dumpable, which may be
@@ -205,6 +219,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = HSD_DEFAULT_CONFIG;
+	struct hsd_kernel *kernel = NULL;
 	struct hsd_keys *keys = NULL;
 	struct hsd_config *cfg = NULL;
 	bool foreground = false, check_only = false, activated = false;
@@ -270,6 +285,18 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	(void)warn_unreadable(cfg);
+	if (check_only && cfg->kernel_enable) {
+		/* The family and its group, as the start would find them. */
+		ret = hsd_kernel_open(cfg, 1, &kernel, err, sizeof(err));
+		hsd_kernel_close(kernel);
+		kernel = NULL;
+		if (ret < 0) {
+			fprintf(stderr, "%s: %s: %s\n", HSD_NAME, path, err);
+			hsd_keys_free(keys);
+			hsd_config_free(cfg);
+			return EXIT_FAILURE;
+		}
+	}
 	if (check_only) {
 		printf("%s: %s is valid\n", HSD_NAME, path);
 		hsd_keys_free(keys);
@@ -296,9 +323,30 @@ int main(int argc, char **argv)
 		ret = sfd < 0 ? sfd : lfd;
 		goto out;
 	}
+	/* The kernel agent's sockets, opened as root (hsd_kernel.h). */
+	if (cfg->kernel_enable) {
+		if (!hsd_caps_net_admin()) {
+			hsd_log(HSD_LOG_ERROR, "cannot start: [kernel] enable = "
+				"yes needs CAP_NET_ADMIN (run as root)");
+			ret = -EPERM;
+			goto out_close;
+		}
+		ret = hsd_kernel_open(cfg, cfg->workers, &kernel, err,
+				      sizeof(err));
+		if (ret < 0) {
+			hsd_log(HSD_LOG_ERROR, "cannot start: %s", err);
+			goto out_close;
+		}
+	}
 	ret = drop_privileges(cfg);
 	if (ret < 0)
 		goto out_close;
+	if (kernel)
+		hsd_log(HSD_LOG_NOTICE, "kernel handshake agent: group %s of "
+			"the %s family joined (client profile %s, server "
+			"profile %s)", HSD_HS_MCGRP_TLSHD, HSD_HS_FAMILY_NAME,
+			cfg->kernel_client[0] ? cfg->kernel_client : "none",
+			cfg->kernel_server[0] ? cfg->kernel_server : "none");
 	if (activated) {
 		hsd_log(HSD_LOG_NOTICE, "serving on the socket systemd passed, "
 			"with %u workers", cfg->workers);
@@ -308,7 +356,7 @@ int main(int argc, char **argv)
 		sock = strdup(cfg->socket_path);
 	}
 	/* The loop owns the configuration from here (SIGHUP replaces it). */
-	ret = hsd_loop(cfg, keys, lfd, sfd);
+	ret = hsd_loop(cfg, keys, lfd, sfd, kernel);
 	cfg = NULL;
 	keys = NULL;
 	/* (after the drop this may fail; a new start replaces it anyway) */
@@ -316,6 +364,7 @@ int main(int argc, char **argv)
 		unlink(sock);
 	free(sock);
 out_close:
+	hsd_kernel_close(kernel);
 	close(lfd);
 out:
 	if (sfd >= 0)

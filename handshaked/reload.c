@@ -60,6 +60,7 @@ static bool restart_needed(const struct hsd_config *a,
 		strcmp(a->socket_group, b->socket_group) :
 		!!b->socket_group) ||
 	       a->workers != b->workers ||
+	       a->kernel_enable != b->kernel_enable ||
 	       (a->user ? !b->user || strcmp(a->user, b->user) : !!b->user);
 }
 
@@ -102,8 +103,8 @@ static int reload(struct shared *sh, char *msg, size_t size)
 	snprintf(msg, size, "reloaded %s; %llu handshakes in flight finish "
 		 "on the previous configuration%s", cfg->path,
 		 (unsigned long long)hsd_load(&sh->n.in_flight),
-		 restart_needed(cfg, old->cfg) ? "; socket, user and workers "
-		 "changes take a restart" : "");
+		 restart_needed(cfg, old->cfg) ? "; socket, user, workers and "
+		 "[kernel] enable changes take a restart" : "");
 	hsd_log(HSD_LOG_NOTICE, "%s", msg);
 	hsd_gen_put(old);
 	return 0;
@@ -204,9 +205,10 @@ static void probe_ktls(struct shared *sh)
 }
 
 int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys, int listen_fd,
-	     int signal_fd)
+	     int signal_fd, struct hsd_kernel *kernel)
 {
 	struct shared sh = { .listen_fd = listen_fd,
+			     .kernel = kernel,
 			     .workers = cfg->workers,
 			     .started_at = hsd_now_ms() };
 	unsigned int i, started = 0;
@@ -228,7 +230,7 @@ int hsd_loop(struct hsd_config *cfg, struct hsd_keys *keys, int listen_fd,
 	}
 	for (i = 0; i < sh.workers; i++) {
 		w[i].ep = w[i].wake_fd = -1;
-		ret = hsd_worker_init(&w[i], &sh);
+		ret = hsd_worker_init(&w[i], &sh, i);
 		if (ret < 0)
 			break;
 		ret = -pthread_create(&w[i].thread, NULL, hsd_worker, &w[i]);

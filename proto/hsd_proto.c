@@ -410,6 +410,14 @@ int hsd_proto_encode_status(struct hsd_proto_msg *m,
 	      hsd_wire_put_str(m, HSD_A_KTLS_REASON, s->ktls_reason,
 			       sizeof(s->ktls_reason), 0) ?:
 	      hsd_wire_put_u32(m, HSD_A_PROFILES_TOTAL, s->profiles_total);
+	if (!ret && s->kernel_agent)
+		ret = hsd_wire_put_u8(m, HSD_A_KERNEL_AGENT, 1) ?:
+		      hsd_wire_put_str(m, HSD_A_KERNEL_CLIENT,
+				       s->kernel_client,
+				       sizeof(s->kernel_client), 0) ?:
+		      hsd_wire_put_str(m, HSD_A_KERNEL_SERVER,
+				       s->kernel_server,
+				       sizeof(s->kernel_server), 0);
 	for (i = 0; !ret && i < s->n_profiles; i++)
 		ret = put_profile(m, &s->profiles[i]);
 	return ret;
@@ -467,6 +475,14 @@ static int status_attr(struct wire_reader *rd, const struct wire_attr *a,
 		return hsd_wire_get_u32(rd, a, &s->profiles_total);
 	case HSD_A_PROFILE_INFO:
 		return profile_attr(rd, a, s);
+	case HSD_A_KERNEL_AGENT:
+		return hsd_wire_get_bool(rd, a, &s->kernel_agent);
+	case HSD_A_KERNEL_CLIENT:
+		return hsd_wire_get_str(rd, a, 0, HSD_PROTO_NAME_MAX,
+					s->kernel_client);
+	case HSD_A_KERNEL_SERVER:
+		return hsd_wire_get_str(rd, a, 0, HSD_PROTO_NAME_MAX,
+					s->kernel_server);
 	default:
 		return 0;
 	}

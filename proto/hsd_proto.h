@@ -40,7 +40,8 @@
  *
  * Version 1 history: types 1-3 and tags 1-5, 16-27 are what libktls 0.1.0
  * spoke first; types 4-5 and tags 32-40 came later in version 1 (a daemon
- * without them answers a status or reload request with -EBADMSG).
+ * without them answers a status or reload request with -EBADMSG); tags
+ * 64-66 later still (a status reply without them: no kernel agent).
  */
 #ifndef HSD_PROTO_H
 #define HSD_PROTO_H
@@ -76,12 +77,10 @@ enum hsd_msg_type {
 	HSD_MSG_RELOAD = 5,		/* request: no attributes */
 	/*
 	 * 6-15: free for more requests of clients.
-	 * 16-31: reserved for the kernel-upcall messages (issue 13): the
-	 * handshake requests the kernel's "handshake" netlink family hands
-	 * handshaked (client or server hello, auth mode, timeout, peer name
-	 * and identities, keyring serials) and their answers (status, peer
-	 * identity), typed here like the others once the netlink front end
-	 * decodes them; their attributes take tags 64-95.
+	 * 16-31: reserved for the kernel agent (issue 13).  The kernel's
+	 * requests come over netlink (handshaked/kernel_nl.c), not this
+	 * socket; what clients see of the agent is in the status reply
+	 * (tags 64-66) and the counters (kernel.*).
 	 */
 };
 
@@ -120,7 +119,15 @@ enum hsd_attr {
 					 * (<= 255, "" for libktls's) */
 	HSD_A_PROFILES_TOTAL = 39,	/* A u32: profiles, listed or not */
 	HSD_A_DAEMON_VERSION = 40,	/* A str <= 255 */
-	/* 64-95: reserved for the kernel-upcall messages (issue 13). */
+	/*
+	 * 64-95: the kernel agent (handshaked's answer to the kernel's
+	 * handshake upcall, issue 13).  In status replies, optional (a
+	 * daemon without them has no agent):
+	 */
+	HSD_A_KERNEL_AGENT = 64,	/* A u8: 1 when the agent runs */
+	HSD_A_KERNEL_CLIENT = 65,	/* A str <= 63: [kernel] client */
+	HSD_A_KERNEL_SERVER = 66,	/* A str <= 63: [kernel] server */
+	/* 67-95: free for the kernel agent. */
 };
 
 /* A message as it goes on the wire. */
@@ -205,6 +212,9 @@ struct hsd_proto_status {
 	uint32_t workers;
 	bool ktls_usable;
 	char ktls_reason[HSD_PROTO_STR_MAX + 1];	/* "" when usable */
+	bool kernel_agent;		/* the kernel agent runs */
+	char kernel_client[HSD_PROTO_NAME_MAX + 1];	/* "" for none */
+	char kernel_server[HSD_PROTO_NAME_MAX + 1];	/* "" for none */
 	uint32_t profiles_total;	/* may exceed n_profiles */
 	unsigned int n_profiles;
 	struct hsd_proto_profile profiles[HSD_PROTO_PROFILES_MAX];

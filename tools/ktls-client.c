@@ -53,6 +53,7 @@ static const struct tool_cmd cmd = {
 	.opts = options,
 	.quiet = "print no session summary and no byte counts",
 	.notes = "The session summary goes to stderr, the data to stdout.",
+	.psk = true,
 };
 
 /*
@@ -254,6 +255,7 @@ int main(int argc, char **argv)
 		if (ret < 0)
 			tool_die("--name: %s", ktls_conn_errstr(conn));
 	}
+	tool_conn_psk(conn);
 	if (peer_id && ktls_conn_set_peer_id(conn, peer_id) < 0)
 		tool_die("--peer-id: %s", ktls_conn_errstr(conn));
 	if (offer) {

@@ -69,12 +69,14 @@ static const struct tool_option options[] = {
 
 static const struct tool_cmd cmd = {
 	.synopsis = "[options] --cert FILE --key FILE PORT\n"
+		    "[options] --psk-identity ID --psk-file FILE PORT\n"
 		    "[options] --daemon SOCKET PORT",
 	.about = "Accept TLS connections on PORT (0: any free port) and "
 		 "answer.",
 	.opts = options,
 	.quiet = "print only failures (no \"listening\" line, no line\n"
 		 "per connection that went well)",
+	.psk = true,
 };
 
 /*
@@ -281,9 +283,10 @@ int main(int argc, char **argv)
 	if (argc - optind != 1)
 		tool_usage_error("expected one PORT, got %d arguments",
 				 argc - optind);
-	if (s.o.n_ids == 0 && !s.o.daemon)
+	if (s.o.n_ids == 0 && !s.o.daemon && !s.o.psk_identity)
 		tool_usage_error("a server needs --cert FILE --key FILE (or "
-				 "--daemon)");
+				 "--daemon, or --psk-identity ID --psk-file "
+				 "FILE)");
 	signal(SIGPIPE, SIG_IGN);
 	if (s.fork)
 		signal(SIGCHLD, SIG_IGN);

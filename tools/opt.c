@@ -49,6 +49,17 @@ static const struct tool_option tls_options[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* The TLS 1.3 PSK, for the programs whose struct tool_cmd says psk. */
+static const struct tool_option psk_options[] = {
+	{ "psk-identity", OPT_PSK_IDENTITY, "ID", "authenticate with the "
+	  "TLS 1.3 PSK of identity ID\n(no certificates)" },
+	{ "psk-file", OPT_PSK_FILE, "FILE", "the PSK's key, in hex, from FILE "
+	  "(16 to 64\nbytes)" },
+	{ "psk-hash", OPT_PSK_HASH, "HASH", "sha256 or sha384 (default: sha384 "
+	  "for a\n48-byte key, else sha256)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 /* Every program's last two. */
 static const struct tool_option std_options[] = {
 	{ "help", 'h', NULL, "print this help and exit" },
@@ -181,6 +192,21 @@ static void tls_opt(struct tool_opts *o, int c, const char *arg)
 	case OPT_PROFILE:
 		o->profile = arg;
 		break;
+	case OPT_PSK_IDENTITY:
+		o->psk_identity = arg;
+		break;
+	case OPT_PSK_FILE:
+		o->psk_file = arg;
+		break;
+	case OPT_PSK_HASH:
+		if (!strcmp(arg, "sha256"))
+			o->psk_hash = KTLS_PSK_SHA256;
+		else if (!strcmp(arg, "sha384"))
+			o->psk_hash = KTLS_PSK_SHA384;
+		else
+			tool_usage_error("--psk-hash '%s': sha256 or sha384",
+					 arg);
+		break;
 	default:
 		tool_die("option table: no TLS option %d", c);
 	}
@@ -191,15 +217,18 @@ static bool is_tls_key(int key)
 	return key >= OPT_CAFILE && key < OPT_OWN;
 }
 
-/* The tables of one program, in order: its own, the TLS ones, -h/-V. */
+/* The tables of one program, in order: its own, the TLS ones, the PSK
+ * ones, -h/-V. */
 static int each_table(const struct tool_cmd *cmd, bool tls,
-		      const struct tool_option *tables[3])
+		      const struct tool_option *tables[4])
 {
 	int n = 0;
 
 	tables[n++] = cmd->opts;
 	if (tls)
 		tables[n++] = tls_options;
+	if (tls && cmd->psk)
+		tables[n++] = psk_options;
 	tables[n++] = std_options;
 	return n;
 }
@@ -238,7 +267,7 @@ static void help_line(FILE *f, const struct tool_option *o, const char *help,
 
 void tool_help(const struct tool_cmd *cmd, bool tls, FILE *f)
 {
-	const struct tool_option *tables[3], *o;
+	const struct tool_option *tables[4], *o;
 	const char *line = cmd->synopsis, *nl;
 	char flag[64];
 	int n = each_table(cmd, tls, tables), i, col = 0, len;
@@ -276,7 +305,7 @@ static struct {
 
 static void build(const struct tool_cmd *cmd, bool tls)
 {
-	const struct tool_option *tables[3], *o;
+	const struct tool_option *tables[4], *o;
 	int n = each_table(cmd, tls, tables), i, l = 0;
 	size_t s = 0;
 
@@ -313,7 +342,7 @@ static void build(const struct tool_cmd *cmd, bool tls)
 /* A long option getopt_long() refused: which of its three refusals. */
 static void bad_long(const struct tool_cmd *cmd, bool tls, const char *arg)
 {
-	const struct tool_option *tables[3], *o, *hit = NULL;
+	const struct tool_option *tables[4], *o, *hit = NULL;
 	size_t len = strcspn(arg + 2, "="), used = 0;
 	int n = each_table(cmd, tls, tables), i, hits = 0;
 	char names[256] = "";

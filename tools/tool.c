@@ -71,8 +71,110 @@ static void warn_no_ktls(void)
 	ktls_caps_free(caps);
 }
 
+/* The PSK of --psk-identity/--psk-file, one per process; the key is
+ * wiped at exit. */
+static struct {
+	const char *identity;
+	uint8_t key[KTLS_PSK_KEY_MAX];
+	size_t len;
+	enum ktls_psk_hash hash;
+} psk;
+
+static void psk_wipe(void)
+{
+	explicit_bzero(&psk, sizeof(psk));
+}
+
+static int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The key from --psk-file: hex digits, white space ignored, in a regular
+ * file no one else can read; the bytes read are wiped. */
+static void psk_load(const struct tool_opts *o)
+{
+	char buf[4 * KTLS_PSK_KEY_MAX];
+	struct stat st;
+	size_t n = 0, i;
+	int fd, hi = -1, v;
+	ssize_t got;
+
+	if (!o->psk_identity || !o->psk_file)
+		tool_die("--psk-identity and --psk-file go together");
+	fd = open(o->psk_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		tool_die("--psk-file %s: %s", o->psk_file, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		tool_die("--psk-file %s: not a regular file", o->psk_file);
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		tool_die("--psk-file %s: group or others can use it (mode "
+			 "%04o): make it 0600", o->psk_file,
+			 (unsigned int)(st.st_mode & 07777));
+	got = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (got < 0)
+		tool_die("--psk-file %s: %s", o->psk_file, strerror(errno));
+	atexit(psk_wipe);
+	for (i = 0; i < (size_t)got; i++) {
+		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
+		    buf[i] == '\r')
+			continue;
+		v = hex_value((unsigned char)buf[i]);
+		if (v < 0 || (hi < 0 && n == sizeof(psk.key))) {
+			explicit_bzero(buf, sizeof(buf));
+			tool_die("--psk-file %s: expected 16 to %d bytes in hex",
+				 o->psk_file, KTLS_PSK_KEY_MAX);
+		}
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		psk.key[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	if (hi >= 0 || n < KTLS_PSK_KEY_MIN || (size_t)got == sizeof(buf))
+		tool_die("--psk-file %s: expected 16 to %d bytes in hex",
+			 o->psk_file, KTLS_PSK_KEY_MAX);
+	psk.len = n;
+	psk.identity = o->psk_identity;
+	psk.hash = o->psk_hash ? (enum ktls_psk_hash)o->psk_hash :
+		   n == 48 ? KTLS_PSK_SHA384 : KTLS_PSK_SHA256;
+}
+
+/* A server's lookup: the one identity of the command line. */
+static int psk_find(struct ktls_conn *conn, const char *identity,
+		    uint8_t *key, size_t *len, enum ktls_psk_hash *hash,
+		    void *arg)
+{
+	(void)conn;
+	(void)arg;
+	if (strcmp(identity, psk.identity))
+		return -ENOENT;
+	memcpy(key, psk.key, psk.len);
+	*len = psk.len;
+	*hash = psk.hash;
+	return 0;
+}
+
+void tool_conn_psk(struct ktls_conn *conn)
+{
+	if (psk.identity &&
+	    ktls_conn_set_psk(conn, psk.identity, psk.key, psk.len,
+			      psk.hash) < 0)
+		tool_die("--psk-identity: %s", ktls_conn_errstr(conn));
+}
+
 struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 {
+	static const struct ktls_callbacks psk_cbs = { .psk_find = psk_find };
 	struct ktls_ctx *ctx = ktls_ctx_new();
 	int i;
 
@@ -119,6 +221,10 @@ struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 	if (o->no_tickets)
 		check(ctx, ktls_ctx_set_opt(ctx, KTLS_OPT_SESSION_TICKETS, 0),
 		      "--no-tickets");
+	if (o->psk_identity || o->psk_file) {
+		psk_load(o);
+		ktls_ctx_set_callbacks(ctx, &psk_cbs, NULL);
+	}
 	return ctx;
 }
 
@@ -133,13 +239,18 @@ int tool_session_line(const struct ktls_conn *conn, char *buf, size_t size)
 
 	const char *why = ktls_conn_offload_reason(conn);
 
-	return snprintf(buf, size, "%s %s alpn=%s resumed=%s tx=%s rx=%s%s%s%s",
+	const char *psk_id = ktls_conn_psk_identity(conn);
+
+	return snprintf(buf, size, "%s %s alpn=%s resumed=%s tx=%s rx=%s%s%s%s"
+			"%s%s%s",
 			tool_version_name(ktls_conn_version(conn)),
 			ktls_cipher_name(ktls_conn_cipher(conn)),
 			alpn ? alpn : "-",
 			ktls_conn_resumed(conn) ? "yes" : "no",
 			where(conn, KTLS_DIR_TX), where(conn, KTLS_DIR_RX),
-			*why ? " (" : "", why, *why ? ")" : "");
+			*why ? " (" : "", why, *why ? ")" : "",
+			psk_id ? " psk=\"" : "", psk_id ? psk_id : "",
+			psk_id ? "\"" : "");
 }
 
 /* One line's tail: what the connection did after its handshake. */
@@ -171,6 +282,11 @@ void tool_print_session(FILE *f, const struct ktls_conn *conn)
 	} else {
 		fprintf(f, "peer subject: -\n");
 	}
+	if (ktls_conn_psk_identity(conn))
+		fprintf(f, "psk identity: %s (%s)\n",
+			ktls_conn_psk_identity(conn),
+			ktls_conn_psk_hash(conn) == KTLS_PSK_SHA384 ?
+			"sha384" : "sha256");
 	fprintf(f, "resumed: %s\n", ktls_conn_resumed(conn) ? "yes" : "no");
 	fprintf(f, "tx: %s\n", where(conn, KTLS_DIR_TX));
 	fprintf(f, "rx: %s\n", where(conn, KTLS_DIR_RX));

@@ -29,6 +29,9 @@ struct tool_opts {
 	long vmax;
 	long record_limit;
 	const char *daemon;		/* handshaked's socket: daemon mode */
+	const char *psk_identity;	/* TLS 1.3 PSK (struct tool_cmd.psk) */
+	const char *psk_file;		/* its key, in hex */
+	long psk_hash;			/* enum ktls_psk_hash; 0: by length */
 	const char *profile;
 	bool software;
 	bool no_tickets;
@@ -55,6 +58,7 @@ enum {
 	OPT_CAFILE = 256, OPT_CAPATH, OPT_CRL, OPT_CERT, OPT_KEY, OPT_PASS,
 	OPT_ALPN, OPT_CIPHERS, OPT_MIN, OPT_MAX, OPT_SOFTWARE,
 	OPT_NO_TICKETS, OPT_QUIET, OPT_RECORD_LIMIT, OPT_DAEMON, OPT_PROFILE,
+	OPT_PSK_IDENTITY, OPT_PSK_FILE, OPT_PSK_HASH,
 	OPT_OWN = 512,
 };
 
@@ -65,6 +69,7 @@ struct tool_cmd {
 	const struct tool_option *opts;	/* its own options */
 	const char *quiet;	/* what --quiet does, with the TLS options */
 	const char *notes;	/* after the options, or NULL */
+	bool psk;		/* takes the PSK options too */
 };
 
 extern const char *tool_name;
@@ -81,8 +86,12 @@ int tool_getopt(const struct tool_cmd *cmd, struct tool_opts *tls, int argc,
 		char **argv);
 /* The --help text: usage lines, what it does, one line per option. */
 void tool_help(const struct tool_cmd *cmd, bool tls, FILE *f);
-/* A context with the options applied; exits with a message on failure. */
+/* A context with the options applied; exits with a message on failure.
+ * With a PSK, a server context looks its identity up. */
 struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o);
+/* A client connection gets the PSK of the options, if any; exits with a
+ * message on failure. */
+void tool_conn_psk(struct ktls_conn *conn);
 /* The session, in "key: value" lines, to @f. */
 void tool_print_session(FILE *f, const struct ktls_conn *conn);
 /* One line: version, cipher, ALPN, resumed, offload. */

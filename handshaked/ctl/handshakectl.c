@@ -240,6 +240,11 @@ static void print_status_json(const struct hsd_proto_status *s)
 	       ", \"ktls_usable\": %s, \"ktls_reason\": ", s->uptime_s,
 	       s->workers, s->ktls_usable ? "true" : "false");
 	json_str(s->ktls_reason);
+	printf(", \"kernel_agent\": %s, \"kernel_client\": ",
+	       s->kernel_agent ? "true" : "false");
+	json_str(s->kernel_client);
+	printf(", \"kernel_server\": ");
+	json_str(s->kernel_server);
 	printf(", \"profiles_total\": %" PRIu32 ", \"profiles\": [",
 	       s->profiles_total);
 	for (i = 0; i < s->n_profiles; i++) {
@@ -272,6 +277,13 @@ static void print_status(const struct hsd_proto_status *s, bool json)
 		printf("%-14s not usable: %s: every handshake is refused\n",
 		       "kTLS", *s->ktls_reason ? s->ktls_reason :
 		       "no reason given");
+	if (s->kernel_agent)
+		printf("%-14s on: client profile %s, server profile %s\n",
+		       "kernel agent", *s->kernel_client ? s->kernel_client :
+		       "(none)", *s->kernel_server ? s->kernel_server :
+		       "(none)");
+	else
+		printf("%-14s off\n", "kernel agent");
 	printf("%-14s %" PRIu32 "%s\n", "profiles", s->profiles_total,
 	       s->profiles_total > s->n_profiles ? " (the first listed)" : "");
 	for (i = 0; i < s->n_profiles; i++) {

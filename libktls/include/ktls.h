@@ -262,7 +262,11 @@ bool ktls_caps_io_uring_op(const struct ktls_caps *caps, unsigned int opcode);
  *  -EPROTONOSUPPORT  refused by policy (an insecure version, cipher or
  *		  feature); ktls_ctx_errstr()/ktls_conn_errstr() say which
  *  -EKEYREJECTED the peer's certificate failed verification;
- *		  ktls_conn_verify_result() says why
+ *		  ktls_conn_verify_result() says why; or (server) the
+ *		  client's PSK binder did not verify: the two sides hold
+ *		  different keys for the identity
+ *  -ENOKEY	  PSK: the server has no key for the client's identity, or
+ *		  (client) the server answered with a certificate instead
  *  -ECONNABORTED the peer sent a fatal alert; ktls_conn_alert() names it
  *  -ECONNRESET   the peer reset or closed the TCP connection without a
  *		  close_notify (a truncated stream is never reported as EOF)
@@ -1173,8 +1177,91 @@ KTLS_MUST_CHECK int ktls_session_import(struct ktls_ctx *ctx,
 					struct ktls_session **sessp);
 
 /*
+ * TLS 1.3 external pre-shared keys (RFC 8446 section 2.2), as NVMe/TCP and
+ * the kernel's handshake upcall (psk mode) use them.  A PSK is an identity
+ * the client sends in clear, a key both sides hold, and the hash the key
+ * goes with; it replaces certificates (the server sends none), and libktls
+ * always adds an (EC)DHE key exchange (psk_dhe_ke), so that the traffic
+ * keys stay secret even if the PSK leaks later.  The key decides the
+ * cipher: SHA-256 keys use TLS_AES_128_GCM_SHA256, SHA-384 keys
+ * TLS_AES_256_GCM_SHA384 (the suites NVMe/TCP names), which must be in
+ * the connection's cipher list.  PSK connections are TLS 1.3 only: the
+ * TLS 1.2 PSK suites of RFC 4279 are refused by policy.  They neither
+ * offer nor issue session tickets, so that a key removed from the
+ * server's store ends every session that used it.
+ */
+enum ktls_psk_hash {
+	KTLS_PSK_SHA256 = 1,
+	KTLS_PSK_SHA384 = 2,
+};
+
+/* A PSK identity is 1 to KTLS_PSK_IDENTITY_MAX bytes (no NUL). */
+#define KTLS_PSK_IDENTITY_MAX 1024
+/* A PSK key is KTLS_PSK_KEY_MIN to KTLS_PSK_KEY_MAX bytes. */
+#define KTLS_PSK_KEY_MIN 16
+#define KTLS_PSK_KEY_MAX 64
+
+/**
+ * ktls_conn_set_psk() - authenticate a client connection with a PSK
+ * @conn: a client connection before its handshake
+ * @identity: the PSK identity, a NUL-terminated string (copied)
+ * @key: the key (copied; libktls wipes its copy once the handshake ends,
+ *	 and the caller wipes @key)
+ * @len: its length, KTLS_PSK_KEY_MIN (16) to KTLS_PSK_KEY_MAX (64) bytes
+ *	 (NVMe/TCP: 32 with SHA-256, 48 with SHA-384)
+ * @hash: the hash the key goes with
+ *
+ * The connection then offers this identity only, and succeeds only if the
+ * server takes it: a server that answers with a certificate instead (it
+ * does not know the identity) fails the handshake with -ENOKEY.  The
+ * peer name, trust store and KTLS_OPT_VERIFY are not used; SNI is still
+ * sent when a peer name is set.  The connection uses TLS 1.3 whatever
+ * KTLS_OPT_VERSION_MIN says, offers no session and keeps none
+ * (ktls_conn_get_session() returns NULL).  Calling it again replaces the
+ * PSK.  Not available in daemon mode (ktls_ctx_set_daemon()): the
+ * handshake then fails with -EOPNOTSUPP.
+ *
+ * A server that holds another key for the identity answers with a
+ * decrypt_error alert (illegal_parameter from wolfSSL 5.7), one that
+ * knows no key for it and has no certificate with handshake_failure: the
+ * handshake fails with -ECONNABORTED, and ktls_conn_errstr() says the
+ * PSK was refused.
+ *
+ * Context: the thread that owns @conn.
+ * Return: 0; -EINVAL for a server connection, after the handshake began,
+ * an identity that is empty or over KTLS_PSK_IDENTITY_MAX bytes, a key
+ * outside the bounds or an unknown @hash; -EPROTONOSUPPORT when
+ * KTLS_OPT_VERSION_MAX is TLS 1.2 (TLS 1.2 PSK suites are refused by
+ * policy); -ENOMEM.
+ */
+KTLS_MUST_CHECK int ktls_conn_set_psk(struct ktls_conn *conn,
+				      const char *identity, const uint8_t *key,
+				      size_t len, enum ktls_psk_hash hash);
+
+/**
+ * ktls_conn_psk_identity() - the PSK identity the handshake used
+ * @conn: a connection after its handshake
+ *
+ * Return: the identity (owned by @conn) when the handshake was
+ * authenticated with a PSK: on a client the one ktls_conn_set_psk() gave,
+ * on a server the one its psk_find callback found; NULL for a
+ * certificate handshake, a resumed one, before the handshake and for a
+ * NULL @conn.
+ */
+const char *ktls_conn_psk_identity(const struct ktls_conn *conn);
+
+/**
+ * ktls_conn_psk_hash() - the hash of the PSK the handshake used
+ * @conn: a connection after its handshake
+ * Return: KTLS_PSK_SHA256 or KTLS_PSK_SHA384; 0 when
+ * ktls_conn_psk_identity() is NULL.
+ */
+enum ktls_psk_hash ktls_conn_psk_hash(const struct ktls_conn *conn);
+
+/*
  * Callbacks, after the four hooks of NSS (SSL_AuthCertificateHook,
- * SSL_BadCertHook, SSL_GetClientAuthDataHook, SSL_HandshakeCallback).
+ * SSL_BadCertHook, SSL_GetClientAuthDataHook, SSL_HandshakeCallback),
+ * and a server's PSK lookup.
  * Each may be NULL, which keeps the safe default.  They run inside
  * ktls_conn_handshake(), on its thread, and must not call
  * ktls_conn_handshake() themselves.
@@ -1207,6 +1294,22 @@ struct ktls_callbacks {
 	int (*client_auth)(struct ktls_conn *conn, void *arg);
 	/* The handshake finished and the keys are where they will stay. */
 	void (*handshake_done)(struct ktls_conn *conn, void *arg);
+	/*
+	 * Server: the client offered the TLS 1.3 external PSK @identity (a
+	 * NUL-terminated string, such as NVMe/TCP's "NVMe0R01 <hostnqn>
+	 * <subnqn>").  Write its key into @key, which has room for *@len
+	 * (KTLS_PSK_KEY_MAX) bytes, set *@len to the key's length (16 to
+	 * KTLS_PSK_KEY_MAX) and *@hash to the hash it goes with, and return
+	 * 0; return -ENOENT for an identity that is not known, or another
+	 * negative errno to end the handshake with it.  libktls wipes @key
+	 * after use.  Default (NULL): PSKs are refused, and a client that
+	 * offers one gets the certificate handshake (or a failure when the
+	 * server has no identity).  Not called in daemon mode.  See
+	 * ktls_conn_set_psk().
+	 */
+	int (*psk_find)(struct ktls_conn *conn, const char *identity,
+			uint8_t *key, size_t *len, enum ktls_psk_hash *hash,
+			void *arg);
 };
 
 /**

@@ -63,6 +63,7 @@ void ktls_conn_free(struct ktls_conn *conn)
 	ktls_daemon_end(conn);
 	free_peer_certs(conn);
 	ktls_resume_release(conn);
+	ktls_psk_release(conn);
 	free(conn->peer_id);
 	free(conn->peer_name);
 	ktls_data_release(conn);
@@ -224,7 +225,8 @@ static int ensure_trust(struct ktls_conn *conn)
 	int ret = 0;
 
 	if (conn->role != KTLS_ROLE_CLIENT ||
-	    conn->opts.verify == KTLS_VERIFY_NONE_INSECURE)
+	    conn->opts.verify == KTLS_VERIFY_NONE_INSECURE ||
+	    ktls_psk_client(conn))
 		return 0;
 	pthread_mutex_lock(&ca_lock);
 	if (!ctx->trust_loaded)
@@ -244,6 +246,8 @@ static int wolf_version(uint16_t v)
 static int conn_setup(struct ktls_conn *conn)
 {
 	struct ktls_opts *o = &conn->opts;
+	bool psk = ktls_psk_client(conn);
+	uint16_t version_min = psk ? KTLS_TLS_1_3 : o->version_min;
 	uint8_t suites[KTLS_SUITES_MAX];
 	size_t n_suites = 0;
 	WOLFSSL *ssl;
@@ -254,15 +258,22 @@ static int conn_setup(struct ktls_conn *conn)
 			     "maximum 0x%04x", o->version_min, o->version_max);
 		return -EINVAL;
 	}
-	if (conn->role == KTLS_ROLE_CLIENT &&
+	if (psk && o->version_max < KTLS_TLS_1_3) {
+		ktls_set_err(conn->err, "TLS 1.2 PSK suites are refused by "
+			     "policy; a PSK needs TLS 1.3");
+		return -EPROTONOSUPPORT;
+	}
+	if (conn->role == KTLS_ROLE_CLIENT && !psk &&
 	    o->verify != KTLS_VERIFY_NONE_INSECURE && !conn->peer_name) {
 		ktls_set_err(conn->err, "a client that verifies the server "
 			     "needs its name: call ktls_conn_set_peer_name()");
 		return -EINVAL;
 	}
-	if (conn->role == KTLS_ROLE_SERVER && conn->ctx->n_identities == 0) {
-		ktls_set_err(conn->err, "a server needs a certificate and key: "
-			     "call ktls_ctx_add_identity()");
+	if (conn->role == KTLS_ROLE_SERVER && conn->ctx->n_identities == 0 &&
+	    !conn->cbs.psk_find) {
+		ktls_set_err(conn->err, "a server needs a certificate and key "
+			     "(ktls_ctx_add_identity()) or a psk_find "
+			     "callback");
 		return -EINVAL;
 	}
 	ret = ensure_trust(conn);
@@ -300,13 +311,19 @@ static int conn_setup(struct ktls_conn *conn)
 		(void)wolfSSL_mutual_auth(ssl, 1);
 
 	ret = -EIO;
-	if (wolfSSL_set_min_proto_version(ssl, wolf_version(o->version_min)) !=
+	if (wolfSSL_set_min_proto_version(ssl, wolf_version(version_min)) !=
 	    WOLFSSL_SUCCESS ||
 	    wolfSSL_set_max_proto_version(ssl, wolf_version(o->version_max)) !=
 	    WOLFSSL_SUCCESS) {
 		ktls_set_err(conn->err, "wolfSSL refused the version range");
 		goto err;
 	}
+	/* Before the cipher list: a PSK callback makes wolfSSL rebuild
+	 * its suites. */
+	ret = ktls_psk_setup(conn, ssl);
+	if (ret < 0)
+		goto err;
+	ret = -EIO;
 	if (wolfSSL_set_cipher_list_bytes(ssl, suites, (int)n_suites) !=
 	    WOLFSSL_SUCCESS) {
 		ktls_set_err(conn->err, "wolfSSL refused the cipher list");
@@ -336,7 +353,7 @@ static int conn_setup(struct ktls_conn *conn)
 		if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, conn->peer_name,
 				   (unsigned short)strlen(conn->peer_name)) !=
 		    WOLFSSL_SUCCESS ||
-		    (o->verify != KTLS_VERIFY_NONE_INSECURE &&
+		    (o->verify != KTLS_VERIFY_NONE_INSECURE && !psk &&
 		     wolfSSL_check_domain_name(ssl, conn->peer_name) !=
 		     WOLFSSL_SUCCESS)) {
 			ktls_set_err(conn->err, "wolfSSL refused the peer "
@@ -354,7 +371,9 @@ static int conn_setup(struct ktls_conn *conn)
 			ret = -EIO;
 			goto err;
 		}
-	} else {
+	} else if (!psk) {
+		/* A PSK client offers no session and keeps none: its
+		 * authentication is the key, looked up afresh each time. */
 		if (o->tickets &&
 		    wolfSSL_UseSessionTicket(ssl) != WOLFSSL_SUCCESS) {
 			ktls_set_err(conn->err, "tickets could not be turned "
@@ -379,6 +398,11 @@ static int handshake_error(struct ktls_conn *conn, int ret)
 
 	if (ktls_tls_would_block(conn, err))
 		return -EAGAIN;
+	/* A PSK the peer refused or did not know, or psk_find's error
+	 * (which also answers the client with an alert). */
+	ret = ktls_psk_handshake_error(conn, err);
+	if (ret < 0)
+		return ret;
 	/* A callback of the application said no: its word and its code. */
 	if (conn->cb_err)
 		return conn->cb_err;
@@ -457,6 +481,9 @@ static int handshake_step(struct ktls_conn *conn)
 		ktls_set_err(conn->err, "negotiated a cipher outside policy");
 		return -EPROTO;
 	}
+	ret = ktls_psk_done(conn);
+	if (ret < 0)
+		return ret;
 	return ktls_offload(conn);
 }
 
@@ -469,6 +496,12 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 	switch (conn->state) {
 	case KTLS_ST_NEW:
 		conn->err[0] = '\0';
+		if (conn->ctx->daemon_path && ktls_psk_client(conn)) {
+			ktls_set_err(conn->err, "a PSK is not passed to "
+				     "handshaked (daemon mode)");
+			ret = -EOPNOTSUPP;
+			break;
+		}
 		if (conn->ctx->daemon_path) {
 			ret = ktls_daemon_handshake(conn);
 			break;
@@ -503,6 +536,7 @@ int ktls_conn_handshake(struct ktls_conn *conn)
 	return 0;
 fail:
 	conn->state = KTLS_ST_FAILED;
+	ktls_psk_wipe_key(conn);
 	ktls_tls_drop(conn);
 	ktls_resume_forget(conn);
 	return ret;

@@ -296,6 +296,21 @@ struct ktls_conn_verify {
 	bool decided;			/* the leaf's verdict was given */
 };
 
+/* psk.c: a TLS 1.3 external PSK. */
+struct ktls_conn_psk {
+	char *identity;			/* client: offered; server: found */
+	uint8_t key[KTLS_PSK_KEY_MAX];	/* client; wiped when the handshake
+					 * ends */
+	size_t key_len;
+	enum ktls_psk_hash hash;
+	bool used;			/* the handshake was authenticated
+					 * by it */
+	bool missed;			/* server: an identity was unknown */
+	bool found;			/* server: psk_find gave a key */
+	bool cb_failed;			/* server: psk_find failed (cb_err) */
+	bool cert_refused;		/* client: a certificate came */
+};
+
 struct ktls_conn {
 	/* Fixed by ktls_conn_new(). */
 	struct ktls_ctx *ctx;
@@ -332,6 +347,7 @@ struct ktls_conn {
 	struct ktls_conn_data data;
 	struct ktls_conn_rekey rekey;
 	struct ktls_conn_ring ring;
+	struct ktls_conn_psk psk;
 	struct ktls_daemon_hs *daemon;	/* daemon.c: a handshake under way */
 };
 
@@ -487,6 +503,15 @@ KTLS_MUST_CHECK ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst,
 KTLS_MUST_CHECK int ktls_probe_rekey(void);
 /* Why setsockopt(TCP_ULP, "tls") failed with @err, in words (static). */
 const char *ktls_ulp_reason(int err);
+
+/* psk.c */
+bool ktls_psk_client(const struct ktls_conn *conn);
+KTLS_MUST_CHECK int ktls_psk_setup(struct ktls_conn *conn,
+				   struct WOLFSSL *ssl);
+KTLS_MUST_CHECK int ktls_psk_handshake_error(struct ktls_conn *conn, int err);
+KTLS_MUST_CHECK int ktls_psk_done(struct ktls_conn *conn);
+void ktls_psk_wipe_key(struct ktls_conn *conn);
+void ktls_psk_release(struct ktls_conn *conn);
 
 /* daemon.c */
 KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);

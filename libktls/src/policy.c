@@ -47,6 +47,9 @@ static const struct {
 } refused[] = {
 	{ "SSLV2", "SSL 2.0 is refused by policy (broken: RFC 6176)" },
 	{ "SSLV3", "SSL 3.0 is refused by policy (broken: RFC 7568)" },
+	{ "PSK", "TLS 1.2 PSK suites are refused by policy (RFC 4279: the "
+		 "identity in clear, no forward secrecy with plain PSK); for "
+		 "a TLS 1.3 PSK see ktls_conn_set_psk()" },
 	{ "ANULL", "anonymous suites are refused by policy (no authentication)" },
 	{ "RC4", "RC4 is refused by policy (broken: RFC 7465)" },
 	{ "3DES", "3DES is refused by policy (64-bit blocks: Sweet32)" },

@@ -131,7 +131,9 @@ static int new_session(WOLFSSL *ssl, WOLFSSL_SESSION *ws)
 	unsigned int id_len = 0;
 	int ret = 0;
 
-	if (!conn || wolfSSL_SESSION_is_resumable(ws) != 1)
+	/* A PSK client keeps no session (ktls_conn_set_psk()). */
+	if (!conn || ktls_psk_client(conn) ||
+	    wolfSSL_SESSION_is_resumable(ws) != 1)
 		return 0;
 	s = ktls_session_wrap(ws);
 	if (!s)

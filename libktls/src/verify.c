@@ -84,6 +84,10 @@ static struct ktls_conn *conn_of_store(WOLFSSL_X509_STORE_CTX *store)
 /* wolfSSL's verify mode for this connection's role and KTLS_OPT_VERIFY. */
 static int verify_mode(const struct ktls_conn *conn)
 {
+	/* A PSK client is sent no certificate; one that comes is
+	 * refused. */
+	if (ktls_psk_client(conn))
+		return WOLFSSL_VERIFY_PEER;
 	if (conn->role == KTLS_ROLE_CLIENT)
 		return conn->opts.verify == KTLS_VERIFY_NONE_INSECURE ?
 			WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER;
@@ -159,6 +163,10 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 
 	if (!conn)
 		return preverify;
+	if (ktls_psk_client(conn)) {
+		conn->psk.cert_refused = true;
+		return 0;
+	}
 	if (!verifies_peer(conn))
 		return 1;
 	if (!preverify && conn->verify.result == KTLS_VERIFY_OK)

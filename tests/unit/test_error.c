@@ -72,7 +72,7 @@ static void test_strerror_names_every_documented_code(void **state)
 	static const int codes[] = {
 		EINVAL, ENOMEM, EAGAIN, EPROTONOSUPPORT, EKEYREJECTED,
 		ECONNABORTED, ECONNRESET, EPROTO, EKEYEXPIRED, EIO, EBADMSG,
-		EPIPE, ENOENT, EACCES, ENOSPC, EOPNOTSUPP,
+		EPIPE, ENOENT, EACCES, ENOSPC, EOPNOTSUPP, ENOKEY,
 	};
 	size_t i, j;
 

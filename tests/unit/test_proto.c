@@ -327,6 +327,8 @@ static void test_status_round_trip(void **state)
 	assert_string_equal(out.ktls_reason, "the tls module is not loaded");
 	assert_int_equal(out.profiles_total, 70);
 	assert_int_equal(out.n_profiles, HSD_PROTO_PROFILES_MAX);
+	assert_false(out.kernel_agent);
+	assert_string_equal(out.kernel_client, "");
 	for (i = 0; i < in.n_profiles; i++) {
 		assert_string_equal(out.profiles[i].name, in.profiles[i].name);
 		assert_int_equal(out.profiles[i].roles, in.profiles[i].roles);
@@ -348,6 +350,35 @@ static void test_status_round_trip(void **state)
 	assert_string_equal(out.ktls_reason, "");
 	assert_string_equal(out.version, "");
 	assert_int_equal(out.n_profiles, 0);
+}
+
+/* The kernel agent's part of the status (tags 64-66). */
+static void test_status_kernel_agent_round_trip(void **state)
+{
+	static struct hsd_proto_status in, out;
+
+	(void)state;
+	strcpy(in.config_path, "/etc/handshaked.conf");
+	in.kernel_agent = true;
+	fill(in.kernel_client, sizeof(in.kernel_client), 'c');
+	strcpy(in.kernel_server, "nfsd");
+	assert_int_equal(hsd_proto_encode_status(&msg, &in), 0);
+	assert_int_equal(hsd_proto_decode_status(msg.buf, msg.len, &out, NULL),
+			 0);
+	assert_true(out.kernel_agent);
+	assert_string_equal(out.kernel_client, in.kernel_client);
+	assert_string_equal(out.kernel_server, "nfsd");
+	/* An agent with one role only. */
+	in.kernel_client[0] = '\0';
+	assert_int_equal(hsd_proto_encode_status(&msg, &in), 0);
+	assert_int_equal(hsd_proto_decode_status(msg.buf, msg.len, &out, NULL),
+			 0);
+	assert_true(out.kernel_agent);
+	assert_string_equal(out.kernel_client, "");
+	/* A profile name over 63 bytes is refused both ways. */
+	in.kernel_agent = true;
+	memset(in.kernel_server, 's', sizeof(in.kernel_server));
+	assert_int_equal(hsd_proto_encode_status(&msg, &in), -EINVAL);
 }
 
 /* A refusal of any request reads through every reply decoder. */
@@ -1008,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_result_certs_as_many_as_fit),
 		cmocka_unit_test(test_counters_round_trip),
 		cmocka_unit_test(test_status_round_trip),
+		cmocka_unit_test(test_status_kernel_agent_round_trip),
 		cmocka_unit_test(test_refusal_reads_with_every_decoder),
 		cmocka_unit_test(test_encoders_refuse_what_decoders_would),
 		cmocka_unit_test(test_request_cases),

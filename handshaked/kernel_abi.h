@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel_abi.h - the constants of the kernel's "handshake" generic
+ * netlink family (Linux 6.5 and later), as handshaked's kernel agent
+ * (kernel.c, kernel_nl.c) uses them.
+ *
+ * Source of truth: include/uapi/linux/handshake.h, generated from
+ * Documentation/netlink/specs/handshake.yaml.  Bookworm's linux-libc-dev
+ * (6.1) has no such header, and the 6.12 one lacks the later keyring
+ * attribute (HANDSHAKE_A_ACCEPT_KEYRING, 9), so the values are written
+ * here (enum values only, no code) under names of our own; where the
+ * system header exists, the values that it has are checked against it at
+ * compile time.
+ */
+#ifndef HSD_KERNEL_ABI_H
+#define HSD_KERNEL_ABI_H
+
+#define HSD_HS_FAMILY_NAME "handshake"
+#define HSD_HS_FAMILY_VERSION 1
+#define HSD_HS_MCGRP_TLSHD "tlshd"
+
+enum {
+	HSD_HS_CLASS_TLSHD = 1,		/* HANDSHAKE_HANDLER_CLASS_TLSHD */
+};
+
+enum {
+	HSD_HS_MSG_CLIENTHELLO = 1,	/* HANDSHAKE_MSG_TYPE_CLIENTHELLO */
+	HSD_HS_MSG_SERVERHELLO = 2,	/* HANDSHAKE_MSG_TYPE_SERVERHELLO */
+};
+
+enum {
+	HSD_HS_AUTH_UNAUTH = 1,		/* HANDSHAKE_AUTH_UNAUTH */
+	HSD_HS_AUTH_PSK = 2,		/* HANDSHAKE_AUTH_PSK */
+	HSD_HS_AUTH_X509 = 3,		/* HANDSHAKE_AUTH_X509 */
+};
+
+/* HANDSHAKE_A_X509_*: nested in the certificate attribute. */
+enum {
+	HSD_HS_X509_CERT = 1,
+	HSD_HS_X509_PRIVKEY = 2,
+	HSD_HS_X509_MAX = 2,
+};
+
+/* HANDSHAKE_A_ACCEPT_*: the READY notification and the ACCEPT reply. */
+enum {
+	HSD_HS_ACCEPT_SOCKFD = 1,
+	HSD_HS_ACCEPT_HANDLER_CLASS = 2,
+	HSD_HS_ACCEPT_MESSAGE_TYPE = 3,
+	HSD_HS_ACCEPT_TIMEOUT = 4,	/* ms */
+	HSD_HS_ACCEPT_AUTH_MODE = 5,
+	HSD_HS_ACCEPT_PEER_IDENTITY = 6,	/* repeated key serials */
+	HSD_HS_ACCEPT_CERTIFICATE = 7,	/* nested HSD_HS_X509_* */
+	HSD_HS_ACCEPT_PEERNAME = 8,
+	HSD_HS_ACCEPT_KEYRING = 9,	/* later kernels */
+	HSD_HS_ACCEPT_MAX = 9,
+};
+
+/* HANDSHAKE_A_DONE_* */
+enum {
+	HSD_HS_DONE_STATUS = 1,		/* u32, a positive errno or 0 */
+	HSD_HS_DONE_SOCKFD = 2,
+	HSD_HS_DONE_REMOTE_AUTH = 3,	/* repeated key serials */
+};
+
+/* HANDSHAKE_CMD_* */
+enum {
+	HSD_HS_CMD_READY = 1,
+	HSD_HS_CMD_ACCEPT = 2,
+	HSD_HS_CMD_DONE = 3,
+};
+
+#if defined(__has_include)
+#if __has_include(<linux/handshake.h>)
+#include <linux/handshake.h>
+#define HSD_HS_CHECK(ours, theirs) \
+	_Static_assert((int)(ours) == (int)(theirs), #ours " != " #theirs)
+HSD_HS_CHECK(HSD_HS_FAMILY_VERSION, HANDSHAKE_FAMILY_VERSION);
+HSD_HS_CHECK(HSD_HS_CLASS_TLSHD, HANDSHAKE_HANDLER_CLASS_TLSHD);
+HSD_HS_CHECK(HSD_HS_MSG_CLIENTHELLO, HANDSHAKE_MSG_TYPE_CLIENTHELLO);
+HSD_HS_CHECK(HSD_HS_MSG_SERVERHELLO, HANDSHAKE_MSG_TYPE_SERVERHELLO);
+HSD_HS_CHECK(HSD_HS_AUTH_UNAUTH, HANDSHAKE_AUTH_UNAUTH);
+HSD_HS_CHECK(HSD_HS_AUTH_PSK, HANDSHAKE_AUTH_PSK);
+HSD_HS_CHECK(HSD_HS_AUTH_X509, HANDSHAKE_AUTH_X509);
+HSD_HS_CHECK(HSD_HS_X509_CERT, HANDSHAKE_A_X509_CERT);
+HSD_HS_CHECK(HSD_HS_X509_PRIVKEY, HANDSHAKE_A_X509_PRIVKEY);
+HSD_HS_CHECK(HSD_HS_ACCEPT_SOCKFD, HANDSHAKE_A_ACCEPT_SOCKFD);
+HSD_HS_CHECK(HSD_HS_ACCEPT_HANDLER_CLASS, HANDSHAKE_A_ACCEPT_HANDLER_CLASS);
+HSD_HS_CHECK(HSD_HS_ACCEPT_MESSAGE_TYPE, HANDSHAKE_A_ACCEPT_MESSAGE_TYPE);
+HSD_HS_CHECK(HSD_HS_ACCEPT_TIMEOUT, HANDSHAKE_A_ACCEPT_TIMEOUT);
+HSD_HS_CHECK(HSD_HS_ACCEPT_AUTH_MODE, HANDSHAKE_A_ACCEPT_AUTH_MODE);
+HSD_HS_CHECK(HSD_HS_ACCEPT_PEER_IDENTITY, HANDSHAKE_A_ACCEPT_PEER_IDENTITY);
+HSD_HS_CHECK(HSD_HS_ACCEPT_CERTIFICATE, HANDSHAKE_A_ACCEPT_CERTIFICATE);
+HSD_HS_CHECK(HSD_HS_ACCEPT_PEERNAME, HANDSHAKE_A_ACCEPT_PEERNAME);
+HSD_HS_CHECK(HSD_HS_DONE_STATUS, HANDSHAKE_A_DONE_STATUS);
+HSD_HS_CHECK(HSD_HS_DONE_SOCKFD, HANDSHAKE_A_DONE_SOCKFD);
+HSD_HS_CHECK(HSD_HS_DONE_REMOTE_AUTH, HANDSHAKE_A_DONE_REMOTE_AUTH);
+HSD_HS_CHECK(HSD_HS_CMD_READY, HANDSHAKE_CMD_READY);
+HSD_HS_CHECK(HSD_HS_CMD_ACCEPT, HANDSHAKE_CMD_ACCEPT);
+HSD_HS_CHECK(HSD_HS_CMD_DONE, HANDSHAKE_CMD_DONE);
+#undef HSD_HS_CHECK
+#endif
+#endif
+
+#endif /* HSD_KERNEL_ABI_H */
