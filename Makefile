@@ -394,7 +394,8 @@ $(PROBE_BIN): $(PROBE_SRCS) $(PROBE_HDRS)
 		$(PROBE_SRCS) $(LDFLAGS) $(OPENSSL_LIBS)
 
 # The kernel module is built against the headers of a VM kernel
-# (KERNEL=6.12 by default; 6.1 works too) unless KDIR names another tree.
+# (KERNEL=6.12 by default; 6.1 and current work too) unless KDIR names
+# another tree.
 # Kbuild runs on a copy of kmod-glue/ in build/kmod/src: its clean step
 # deletes every object under the folder it is given, so it must never be
 # given the top of the tree (that deleted build/'s objects, racing a
