@@ -1477,6 +1477,56 @@ KTLS_MUST_CHECK int ktls_conn_key_update(struct ktls_conn *conn);
  */
 unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
 
+/* Where one direction's records are sealed or opened. */
+enum ktls_record_path {
+	KTLS_PATH_NONE = 0,		/* no handshake finished yet */
+	KTLS_PATH_SOFTWARE,		/* by wolfSSL, in this process */
+	KTLS_PATH_KERNEL,		/* by kTLS */
+};
+
+/* ktls_conn_stats() flags: the record count of a direction is exact. */
+#define KTLS_STATS_TX_RECORDS	(1u << 0)
+#define KTLS_STATS_RX_RECORDS	(1u << 1)
+
+/*
+ * Counters of one connection (ktls_conn_stats()).  Fields are only ever
+ * added at the end; @size says how much of the struct the caller has.
+ */
+struct ktls_conn_stats {
+	uint32_t size;		/* in: sizeof(struct ktls_conn_stats) */
+	uint32_t flags;		/* out: KTLS_STATS_* */
+	uint64_t tx_bytes;	/* application data sent, plaintext */
+	uint64_t rx_bytes;	/* application data received, plaintext */
+	uint64_t tx_records;	/* records sent after the handshake */
+	uint64_t rx_records;	/* records received after the handshake */
+	uint32_t key_updates;	/* as ktls_conn_key_updates() */
+	uint8_t tx_path;	/* enum ktls_record_path */
+	uint8_t rx_path;
+	uint16_t reserved;	/* 0 */
+};
+
+/**
+ * ktls_conn_stats() - bytes, records, key updates and offload state
+ * @conn: a connection
+ * @st: filled; the caller sets st->size to sizeof(*st) first
+ *
+ * Bytes are exact on every path: libktls counts the plaintext it hands
+ * to ktls_send(), ktls_sendfile(), ktls_ring_*() and returns from their
+ * receiving sides.  Records are counted only where libktls sees them:
+ * records wolfSSL seals or opens in software after the handshake
+ * (application data, alerts, tickets and KeyUpdates alike, as TLS 1.3
+ * hides their type).  Records the kernel seals or opens are invisible to
+ * user space: once a direction ran in the kernel its KTLS_STATS_*_RECORDS
+ * flag is clear and its count is only the software part.  Context: any
+ * thread, but not concurrently with calls that move data on @conn.
+ *
+ * Return: 0; -EINVAL for a NULL @conn or @st, or st->size smaller than
+ * the struct's first version (48 bytes).  A larger st->size from a newer
+ * header gets its known fields filled and the rest zeroed.
+ */
+KTLS_MUST_CHECK int ktls_conn_stats(const struct ktls_conn *conn,
+				    struct ktls_conn_stats *st);
+
 /**
  * ktls_ctx_set_daemon() - run handshakes in handshaked (daemon mode)
  * @ctx: a context

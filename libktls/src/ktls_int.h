@@ -243,6 +243,14 @@ struct ktls_conn_tls {
 	size_t feed_off;
 	bool capturing;			/* swallow what wolfSSL sends */
 	size_t captured;		/* bytes swallowed */
+
+	/* Records wolfSSL sent and received after the handshake
+	 * (ktls_conn_stats()); the send side parses headers as they go. */
+	uint64_t tx_records;
+	uint64_t rx_records;
+	uint8_t tx_hdr[KTLS_RECORD_HDR];
+	size_t tx_hdr_have;
+	size_t tx_body_left;
 };
 
 /* install.c: the kernel hand-off. */
@@ -260,6 +268,10 @@ struct ktls_conn_data {
 	uint8_t *rbuf;
 	size_t rbuf_off;
 	size_t rbuf_len;
+	/* Application data moved, plaintext (ktls_conn_stats()); ring.c
+	 * counts through ktls_data_sent() too. */
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
 };
 
 /* rekey.c */
@@ -503,6 +515,7 @@ KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
 uint8_t *ktls_rbuf(struct ktls_conn *conn);
 void ktls_rbuf_filled(struct ktls_conn *conn, size_t n);
 size_t ktls_rbuf_take(struct ktls_conn *conn, void *buf, size_t len);
+void ktls_data_sent(struct ktls_conn *conn, ssize_t n);
 void ktls_data_release(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
 KTLS_MUST_CHECK int ktls_rx_errno(struct ktls_conn *conn, int err);
