@@ -500,6 +500,40 @@ KTLS_MUST_CHECK int ktls_ctx_add_identity(struct ktls_ctx *ctx,
 					  const char *chain, const char *key);
 
 /**
+ * ktls_ctx_replace_identity() - replace an identity while connections live
+ * @ctx: a context with at least @idx + 1 identities
+ * @idx: which one: 0 for the first added with ktls_ctx_add_identity(),
+ *	 1 for the second, and so on (the numbers the sni and client_auth
+ *	 callbacks answer with)
+ * @chain: as for ktls_ctx_add_identity()
+ * @key: as for ktls_ctx_add_identity()
+ *
+ * Loads and checks the new chain and key first; only when both are good
+ * does identity @idx become the new one, for every handshake that starts
+ * after this returns.  Handshakes already started (ktls_conn_handshake()
+ * called once) keep the identities they took and finish with the old
+ * certificate; the old identity is freed, its key wiped, when the last
+ * such connection is freed.  On failure nothing changes: the old identity
+ * stays in place and ktls_ctx_errstr() says why.  A certificate renewal
+ * is therefore one call, e.g. on SIGHUP.
+ *
+ * Context: safe while other threads run handshakes and create or free
+ * connections on @ctx; not concurrently with another call that
+ * configures @ctx (ktls_ctx_add_identity(), this one, setters), nor with
+ * ktls_ctx_errstr() of a failure it is about to report.  Daemon mode
+ * (ktls_ctx_set_daemon()) does not use the context's identities:
+ * handshaked reloads its own on SIGHUP.
+ *
+ * Return: 0; -EINVAL for a NULL @ctx; -ENOENT when there is no identity
+ * @idx; otherwise the errors of ktls_ctx_add_identity() (-ENOENT or
+ * -EACCES for unreadable files, -EBADMSG, -EKEYREJECTED, -ENOMEM).
+ */
+KTLS_MUST_CHECK int ktls_ctx_replace_identity(struct ktls_ctx *ctx,
+					      unsigned int idx,
+					      const char *chain,
+					      const char *key);
+
+/**
  * ktls_conn_new() - wrap a connected TCP socket
  * @ctx: the context; it must outlive the connection
  * @fd: a connected TCP socket, blocking or not; the caller keeps owning it
