@@ -41,6 +41,35 @@ void serve_log(const char *fmt, ...)
 
 /* Stopping: idle keep-alive connections go now; the others when done,
  * or when --drain-timeout is over. */
+/*
+ * SIGHUP: load each --cert and --key again (a renewed certificate).  New
+ * handshakes present it; those under way finish with the old one; one
+ * that fails to load leaves the old one serving, and the log says why.
+ */
+void serve_reload(struct server *s)
+{
+	int i, ret;
+
+	if (s->daemon) {
+		serve_log("ktls-serve: SIGHUP: handshakes are handshaked's; "
+			  "reload it instead");
+		return;
+	}
+	for (i = 0; i < s->opts->n_ids; i++) {
+		ret = ktls_ctx_replace_identity(s->ctx, (unsigned int)i,
+						s->opts->certs[i],
+						s->opts->keys[i]);
+		if (ret < 0)
+			serve_log("ktls-serve: SIGHUP: certificate %s not "
+				  "reloaded, still serving the old one: %s",
+				  s->opts->certs[i], *ktls_ctx_errstr(s->ctx) ?
+				  ktls_ctx_errstr(s->ctx) : ktls_strerror(ret));
+		else
+			serve_log("ktls-serve: SIGHUP: certificate %s "
+				  "reloaded", s->opts->certs[i]);
+	}
+}
+
 void serve_stop(struct server *s)
 {
 	struct conn *c, *next;
@@ -141,7 +170,10 @@ static const struct tool_cmd serve_cmd = {
 	.notes = "A line per request goes to standard output, in nginx's "
 		 "combined format\n(unless --quiet).\nSIGTERM or SIGINT: "
 		 "stop accepting, finish what is in flight\n(within "
-		 "--drain-timeout), exit.",
+		 "--drain-timeout), exit.\nSIGHUP: load --cert and --key "
+		 "again; new handshakes use them,\nthose under way finish "
+		 "with the old ones, and a failed reload keeps\nthe old "
+		 "ones.",
 };
 
 /* One of the --*-timeout options. */
@@ -216,6 +248,7 @@ static void setup_events(struct server *s)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -245,6 +278,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &s, &a);
 	s.quiet = a.o.quiet;
 	s.daemon = a.o.daemon != NULL;
+	s.opts = &a.o;
 	if (!s.daemon && !a.o.n_ids)
 		tool_usage_error("give --cert and --key, or --daemon and --profile");
 	s.root = open(a.root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -15,6 +15,7 @@
 #include <linux/tcp.h>		/* struct tcp_info with tcpi_bytes_acked */
 #include <malloc.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -265,10 +266,18 @@ void turn(struct server *s)
 			accept_conns(s);
 		} else if (p == &s->sfd) {
 			struct signalfd_siginfo si;
+			bool stop = false, reload = false;
 
-			while (read(s->sfd, &si, sizeof(si)) > 0)
-				;
-			serve_stop(s);
+			while (read(s->sfd, &si, sizeof(si)) > 0) {
+				if (si.ssi_signo == SIGHUP)
+					reload = true;
+				else
+					stop = true;
+			}
+			if (reload)
+				serve_reload(s);
+			if (stop)
+				serve_stop(s);
 		} else if (p == &s->ring_fd) {
 			continue;	/* drained at the top */
 		} else {

@@ -25,6 +25,8 @@
 #include "http.h"
 #include "ktls.h"
 
+struct tool_opts;
+
 enum cstate {
 	CS_HANDSHAKE,			/* driven by epoll, on hs_fd */
 	CS_HEAD,			/* ring recv of the request head */
@@ -76,12 +78,15 @@ struct server {
 	time_t drain_end, last_sweep;
 	bool stopping, listening, quiet, daemon, drain_over;
 	bool plain_sendfile;		/* bodies by sendfile(2), not the ring */
+	const struct tool_opts *opts;	/* --cert and --key, for SIGHUP */
 };
 
 /* ktls-serve.c */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* SIGTERM or SIGINT: stop accepting, let what is in flight finish. */
 void serve_stop(struct server *s);
+/* SIGHUP: load the certificates and keys again. */
+void serve_reload(struct server *s);
 
 /* loop.c */
 /* End a connection: at once, or once its ring operations come back. */

@@ -185,7 +185,7 @@ static int handle(struct server *s, struct ktls_ctx *ctx, int fd,
 		  const struct sockaddr_storage *peer)
 {
 	struct ktls_conn *conn = ktls_conn_new(ctx, fd, KTLS_ROLE_SERVER);
-	char addr[INET6_ADDRSTRLEN + 8], line[512];
+	char addr[INET6_ADDRSTRLEN + 8], line[512], tail[128];
 	long long in = 0, out = 0;
 	int ret;
 
@@ -208,10 +208,12 @@ static int handle(struct server *s, struct ktls_ctx *ctx, int fd,
 		fprintf(stderr, "%s: %s %s failed after %lld in, %lld out: "
 			"%s\n", tool_name, addr, line, in, out, *ktls_conn_errstr(conn) ?
 			ktls_conn_errstr(conn) : ktls_strerror(ret));
-	else if (!s->o.quiet)
+	else if (!s->o.quiet) {
+		tool_stats_tail(conn, tail, sizeof(tail));
 		fprintf(stderr, "%s: %s ok %s in=%lld out=%lld "
-			"keyupdates=%u\n", tool_name, addr, line, in, out,
-			ktls_conn_key_updates(conn));
+			"keyupdates=%u%s\n", tool_name, addr, line, in, out,
+			ktls_conn_key_updates(conn), tail);
+	}
 out:
 	ktls_conn_free(conn);
 	return ret;

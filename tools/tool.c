@@ -253,12 +253,47 @@ int tool_session_line(const struct ktls_conn *conn, char *buf, size_t size)
 			psk_id ? "\"" : "");
 }
 
+/* One count of records: "kernel" where the kernel keeps them out of
+ * sight (ktls_conn_stats(3)). */
+static void records(char *buf, size_t size, uint64_t n, bool exact)
+{
+	if (exact)
+		snprintf(buf, size, "%llu", (unsigned long long)n);
+	else
+		snprintf(buf, size, "kernel");
+}
+
+/*
+ * The library's counters (ktls_conn_stats()): " records_out=N
+ * records_in=M lib_out=B lib_in=B", or "" when they cannot be read.
+ */
+void tool_stats_tail(const struct ktls_conn *conn, char *buf, size_t size)
+{
+	struct ktls_conn_stats st = { .size = sizeof(st) };
+	char ro[24], ri[24];
+
+	if (ktls_conn_stats(conn, &st) < 0) {
+		*buf = '\0';
+		return;
+	}
+	records(ro, sizeof(ro), st.tx_records,
+		st.flags & KTLS_STATS_TX_RECORDS);
+	records(ri, sizeof(ri), st.rx_records,
+		st.flags & KTLS_STATS_RX_RECORDS);
+	snprintf(buf, size, " records_out=%s records_in=%s lib_out=%llu "
+		 "lib_in=%llu", ro, ri, (unsigned long long)st.tx_bytes,
+		 (unsigned long long)st.rx_bytes);
+}
+
 /* One line's tail: what the connection did after its handshake. */
 void tool_print_done(FILE *f, const struct ktls_conn *conn, long long out,
 		     long long in)
 {
-	fprintf(f, "done: %lld bytes out, %lld bytes in, %u key updates\n",
-		out, in, ktls_conn_key_updates(conn));
+	char tail[128];
+
+	tool_stats_tail(conn, tail, sizeof(tail));
+	fprintf(f, "done: %lld bytes out, %lld bytes in, %u key updates%s\n",
+		out, in, ktls_conn_key_updates(conn), tail);
 }
 
 void tool_print_session(FILE *f, const struct ktls_conn *conn)

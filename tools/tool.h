@@ -97,6 +97,7 @@ void tool_print_session(FILE *f, const struct ktls_conn *conn);
 /* One line: version, cipher, ALPN, resumed, offload. */
 int tool_session_line(const struct ktls_conn *conn, char *buf, size_t size);
 const char *tool_version_name(unsigned int v);
+void tool_stats_tail(const struct ktls_conn *conn, char *buf, size_t size);
 void tool_print_done(FILE *f, const struct ktls_conn *conn, long long out,
 		     long long in);
 /* Send all of @buf; returns 0 or a negative errno. */

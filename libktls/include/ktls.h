@@ -500,6 +500,40 @@ KTLS_MUST_CHECK int ktls_ctx_add_identity(struct ktls_ctx *ctx,
 					  const char *chain, const char *key);
 
 /**
+ * ktls_ctx_replace_identity() - replace an identity while connections live
+ * @ctx: a context with at least @idx + 1 identities
+ * @idx: which one: 0 for the first added with ktls_ctx_add_identity(),
+ *	 1 for the second, and so on (the numbers the sni and client_auth
+ *	 callbacks answer with)
+ * @chain: as for ktls_ctx_add_identity()
+ * @key: as for ktls_ctx_add_identity()
+ *
+ * Loads and checks the new chain and key first; only when both are good
+ * does identity @idx become the new one, for every handshake that starts
+ * after this returns.  Handshakes already started (ktls_conn_handshake()
+ * called once) keep the identities they took and finish with the old
+ * certificate; the old identity is freed, its key wiped, when the last
+ * such connection is freed.  On failure nothing changes: the old identity
+ * stays in place and ktls_ctx_errstr() says why.  A certificate renewal
+ * is therefore one call, e.g. on SIGHUP.
+ *
+ * Context: safe while other threads run handshakes and create or free
+ * connections on @ctx; not concurrently with another call that
+ * configures @ctx (ktls_ctx_add_identity(), this one, setters), nor with
+ * ktls_ctx_errstr() of a failure it is about to report.  Daemon mode
+ * (ktls_ctx_set_daemon()) does not use the context's identities:
+ * handshaked reloads its own on SIGHUP.
+ *
+ * Return: 0; -EINVAL for a NULL @ctx; -ENOENT when there is no identity
+ * @idx; otherwise the errors of ktls_ctx_add_identity() (-ENOENT or
+ * -EACCES for unreadable files, -EBADMSG, -EKEYREJECTED, -ENOMEM).
+ */
+KTLS_MUST_CHECK int ktls_ctx_replace_identity(struct ktls_ctx *ctx,
+					      unsigned int idx,
+					      const char *chain,
+					      const char *key);
+
+/**
  * ktls_conn_new() - wrap a connected TCP socket
  * @ctx: the context; it must outlive the connection
  * @fd: a connected TCP socket, blocking or not; the caller keeps owning it
@@ -1476,6 +1510,56 @@ KTLS_MUST_CHECK int ktls_conn_key_update(struct ktls_conn *conn);
  * Return: KeyUpdates sent or received (in software: sent) so far.
  */
 unsigned int ktls_conn_key_updates(const struct ktls_conn *conn);
+
+/* Where one direction's records are sealed or opened. */
+enum ktls_record_path {
+	KTLS_PATH_NONE = 0,		/* no handshake finished yet */
+	KTLS_PATH_SOFTWARE,		/* by wolfSSL, in this process */
+	KTLS_PATH_KERNEL,		/* by kTLS */
+};
+
+/* ktls_conn_stats() flags: the record count of a direction is exact. */
+#define KTLS_STATS_TX_RECORDS	(1u << 0)
+#define KTLS_STATS_RX_RECORDS	(1u << 1)
+
+/*
+ * Counters of one connection (ktls_conn_stats()).  Fields are only ever
+ * added at the end; @size says how much of the struct the caller has.
+ */
+struct ktls_conn_stats {
+	uint32_t size;		/* in: sizeof(struct ktls_conn_stats) */
+	uint32_t flags;		/* out: KTLS_STATS_* */
+	uint64_t tx_bytes;	/* application data sent, plaintext */
+	uint64_t rx_bytes;	/* application data received, plaintext */
+	uint64_t tx_records;	/* records sent after the handshake */
+	uint64_t rx_records;	/* records received after the handshake */
+	uint32_t key_updates;	/* as ktls_conn_key_updates() */
+	uint8_t tx_path;	/* enum ktls_record_path */
+	uint8_t rx_path;
+	uint16_t reserved;	/* 0 */
+};
+
+/**
+ * ktls_conn_stats() - bytes, records, key updates and offload state
+ * @conn: a connection
+ * @st: filled; the caller sets st->size to sizeof(*st) first
+ *
+ * Bytes are exact on every path: libktls counts the plaintext it hands
+ * to ktls_send(), ktls_sendfile(), ktls_ring_*() and returns from their
+ * receiving sides.  Records are counted only where libktls sees them:
+ * records wolfSSL seals or opens in software after the handshake
+ * (application data, alerts, tickets and KeyUpdates alike, as TLS 1.3
+ * hides their type).  Records the kernel seals or opens are invisible to
+ * user space: once a direction ran in the kernel its KTLS_STATS_*_RECORDS
+ * flag is clear and its count is only the software part.  Context: any
+ * thread, but not concurrently with calls that move data on @conn.
+ *
+ * Return: 0; -EINVAL for a NULL @conn or @st, or st->size smaller than
+ * the struct's first version (48 bytes).  A larger st->size from a newer
+ * header gets its known fields filled and the rest zeroed.
+ */
+KTLS_MUST_CHECK int ktls_conn_stats(const struct ktls_conn *conn,
+				    struct ktls_conn_stats *st);
 
 /**
  * ktls_ctx_set_daemon() - run handshakes in handshaked (daemon mode)

@@ -72,6 +72,8 @@ static int check_header(struct ktls_conn *conn)
 		return -EPROTO;
 	}
 	conn->tls.rec_seen = true;
+	if (conn->state == KTLS_ST_OPEN || conn->state == KTLS_ST_CLOSED)
+		conn->tls.rx_records++;
 	if (h[0] == KTLS_CT_CCS)
 		conn->tls.rec_ccs_seen = true;
 	if (h[0] == KTLS_CT_APPDATA || conn->tls.rec_ccs_seen)
@@ -140,6 +142,34 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 }
 
 /*
+ * Count the records in @n bytes wolfSSL sent, by their headers; only
+ * those after the handshake (ktls_conn_stats()).
+ */
+static void count_sent(struct ktls_conn *conn, const uint8_t *p, size_t n)
+{
+	struct ktls_conn_tls *t = &conn->tls;
+	size_t take;
+
+	while (n) {
+		if (t->tx_body_left) {
+			take = n < t->tx_body_left ? n : t->tx_body_left;
+			t->tx_body_left -= take;
+			p += take;
+			n -= take;
+			continue;
+		}
+		t->tx_hdr[t->tx_hdr_have++] = *p++;
+		n--;
+		if (t->tx_hdr_have < KTLS_RECORD_HDR)
+			continue;
+		t->tx_body_left = (size_t)t->tx_hdr[3] << 8 | t->tx_hdr[4];
+		t->tx_hdr_have = 0;
+		if (conn->state == KTLS_ST_OPEN || conn->state == KTLS_ST_CLOSED)
+			t->tx_records++;
+	}
+}
+
+/*
  * wolfSSL's send callback.  Once TX is in the kernel, anything wolfSSL
  * encrypts would be encrypted twice, so it is refused.
  */
@@ -160,8 +190,10 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	if (conn->tx_offloaded)
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	n = send(conn->fd, buf, (size_t)sz, MSG_NOSIGNAL);
-	if (n > 0)
+	if (n > 0) {
 		conn->tls.sent_any = true;
+		count_sent(conn, (const uint8_t *)buf, (size_t)n);
+	}
 	if (n >= 0)
 		return (int)n;
 	switch (errno) {

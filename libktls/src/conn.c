@@ -64,6 +64,7 @@ void ktls_conn_free(struct ktls_conn *conn)
 	free_peer_certs(conn);
 	ktls_resume_release(conn);
 	ktls_psk_release(conn);
+	ktls_identity_release(conn);
 	free(conn->peer_id);
 	free(conn->peer_name);
 	ktls_data_release(conn);
@@ -293,6 +294,12 @@ static int conn_setup(struct ktls_conn *conn)
 	if (!ssl)
 		return -ENOMEM;
 	ktls_tls_attach(conn, ssl);
+	ret = ktls_identity_take(conn, ssl);
+	if (ret < 0) {
+		ktls_set_err(conn->err, "the context's first identity cannot "
+			     "be put on the connection");
+		return ret;
+	}
 	/*
 	 * A TLS 1.2 server that requires a client certificate sends no alert
 	 * when none comes unless "mutual auth" is set, and the client then

@@ -47,6 +47,10 @@ struct ktls_ctx *ktls_ctx_new(void)
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
+	if (pthread_mutex_init(&ctx->id_lock, NULL)) {
+		free(ctx);
+		return NULL;
+	}
 	ktls_opts_default(&ctx->opts);
 	ctx->wctx = wolfSSL_CTX_new(wolfSSLv23_method());
 	if (!ctx->wctx)
@@ -76,16 +80,6 @@ err:
 	return NULL;
 }
 
-static void identity_free(struct ktls_identity *id)
-{
-	if (id->key_der)
-		explicit_bzero(id->key_der, id->key_len);
-	free(id->key_der);
-	free(id->chain_der);
-	wolfSSL_X509_free(id->leaf);
-	memset(id, 0, sizeof(*id));
-}
-
 void ktls_ctx_free(struct ktls_ctx *ctx)
 {
 	unsigned int i;
@@ -93,7 +87,9 @@ void ktls_ctx_free(struct ktls_ctx *ctx)
 	if (!ctx)
 		return;
 	for (i = 0; i < ctx->n_identities; i++)
-		identity_free(&ctx->ids[i]);
+		ktls_identity_put(ctx->ids[i]);
+	ktls_identity_put(ctx->on_wctx);
+	pthread_mutex_destroy(&ctx->id_lock);
 	if (ctx->caches_ready)
 		ktls_ctx_sessions_destroy(ctx);
 	if (ctx->wctx)
@@ -382,14 +378,72 @@ static int key_to_der(struct ktls_ctx *ctx, const char *path,
 	return 0;
 }
 
+/*
+ * Read a certificate chain and its key into a new identity (one
+ * reference), saying in ctx->err what is wrong with them.
+ */
+static int identity_load(struct ktls_ctx *ctx, const char *chain,
+			 const char *key, struct ktls_identity **idp)
+{
+	struct ktls_identity *id;
+	uint8_t *keybuf = NULL;
+	size_t keylen = 0;
+	int ret;
+
+	id = calloc(1, sizeof(*id));
+	if (!id)
+		return -ENOMEM;
+	id->refs = 1;
+	ret = read_file(ctx, "certificate", chain, &id->chain_der,
+			&id->chain_len);
+	if (ret < 0)
+		goto err_put;
+	id->chain_fmt = is_pem(id->chain_der, id->chain_len) ?
+			WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
+	id->leaf = wolfSSL_X509_load_certificate_buffer(id->chain_der,
+				(int)id->chain_len, id->chain_fmt);
+	if (!id->leaf) {
+		ktls_set_err(ctx->err, "certificate %s: not a certificate "
+			     "wolfSSL can parse", chain);
+		ret = -EBADMSG;
+		goto err_put;
+	}
+	ret = read_file(ctx, "key", key, &keybuf, &keylen);
+	if (ret < 0)
+		goto err_put;
+	ret = key_to_der(ctx, key, keybuf, keylen, &id->key_der,
+			 &id->key_len);
+	explicit_bzero(keybuf, keylen);
+	free(keybuf);
+	if (ret < 0)
+		goto err_put;
+	*idp = id;
+	return 0;
+err_put:
+	ktls_identity_put(id);
+	return ret;
+}
+
+/* Check that @id's key matches its certificate, on a throw-away
+ * connection. */
+static int identity_check(struct ktls_ctx *ctx, const struct ktls_identity *id,
+			  const char *chain, const char *key)
+{
+	WOLFSSL *probe = wolfSSL_new(ctx->wctx);
+	int ret = probe ? ktls_identity_use(ctx, probe, id) : -ENOMEM;
+
+	wolfSSL_free(probe);
+	if (ret == -EKEYREJECTED)
+		ktls_set_err(ctx->err, "key %s does not match certificate %s, "
+			     "or cannot be used", key, chain);
+	return ret;
+}
+
 int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 			  const char *key)
 {
-	struct ktls_identity id = { 0 };
-	uint8_t *keybuf = NULL;
-	size_t keylen = 0;
-	int fmt, ret;
-	WOLFSSL *probe = NULL;
+	struct ktls_identity *id;
+	int ret;
 
 	if (!ctx)
 		return -EINVAL;
@@ -399,32 +453,15 @@ int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 			     KTLS_MAX_IDENTITIES);
 		return -ENOSPC;
 	}
-	ret = read_file(ctx, "certificate", chain, &id.chain_der,
-			&id.chain_len);
+	ret = identity_load(ctx, chain, key, &id);
 	if (ret < 0)
 		return ret;
-	fmt = is_pem(id.chain_der, id.chain_len) ? WOLFSSL_FILETYPE_PEM :
-						   WOLFSSL_FILETYPE_ASN1;
-	id.chain_fmt = fmt;
-	id.leaf = wolfSSL_X509_load_certificate_buffer(id.chain_der,
-						       (int)id.chain_len, fmt);
-	if (!id.leaf) {
-		ktls_set_err(ctx->err, "certificate %s: not a certificate "
-			     "wolfSSL can parse", chain);
-		ret = -EBADMSG;
-		goto err;
-	}
-	ret = read_file(ctx, "key", key, &keybuf, &keylen);
-	if (ret < 0)
-		goto err;
-	ret = key_to_der(ctx, key, keybuf, keylen, &id.key_der, &id.key_len);
-	explicit_bzero(keybuf, keylen);
-	free(keybuf);
-	if (ret < 0)
-		goto err;
-
 	if (ctx->n_identities == 0) {
-		ret = ktls_identity_use(ctx, NULL, &id);
+		ret = ktls_identity_use(ctx, NULL, id);
+		if (ret == -EKEYREJECTED)
+			ktls_set_err(ctx->err, "key %s does not match "
+				     "certificate %s, or cannot be used",
+				     key, chain);
 		/* Lets a client's client_auth callback, or a server's sni
 		 * callback, pick the identity.  Only with one loaded: with the
 		 * hook set and no certificate, wolfSSL 5.5.4 fails a TLS 1.3
@@ -433,23 +470,52 @@ int ktls_ctx_add_identity(struct ktls_ctx *ctx, const char *chain,
 		if (ret == 0)
 			ktls_identity_hook_cert(ctx);
 	} else {
-		/* Check the pair on a throw-away connection. */
-		probe = wolfSSL_new(ctx->wctx);
-		ret = probe ? ktls_identity_use(ctx, probe, &id) : -ENOMEM;
-		wolfSSL_free(probe);
+		ret = identity_check(ctx, id, chain, key);
 	}
-	if (ret < 0) {
-		if (ret == -EKEYREJECTED)
-			ktls_set_err(ctx->err, "key %s does not match "
-				     "certificate %s, or cannot be used",
-				     key, chain);
-		goto err;
+	if (ret < 0)
+		goto err_put;
+	pthread_mutex_lock(&ctx->id_lock);
+	if (ctx->n_identities == 0) {
+		id->refs++;		/* not shared yet */
+		ctx->on_wctx = id;
 	}
 	ctx->ids[ctx->n_identities++] = id;
+	pthread_mutex_unlock(&ctx->id_lock);
 	return 0;
-err:
-	identity_free(&id);
+err_put:
+	ktls_identity_put(id);
 	return ret;
+}
+
+int ktls_ctx_replace_identity(struct ktls_ctx *ctx, unsigned int idx,
+			      const char *chain, const char *key)
+{
+	struct ktls_identity *id, *old;
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->err[0] = '\0';
+	if (idx >= ctx->n_identities) {
+		ktls_set_err(ctx->err, "no identity %u to replace (the context "
+			     "has %u)", idx, ctx->n_identities);
+		return -ENOENT;
+	}
+	ret = identity_load(ctx, chain, key, &id);
+	if (ret < 0)
+		return ret;
+	ret = identity_check(ctx, id, chain, key);
+	if (ret < 0) {
+		ktls_identity_put(id);
+		return ret;
+	}
+	/* Connections that took the old one keep it (identity.c). */
+	pthread_mutex_lock(&ctx->id_lock);
+	old = ctx->ids[idx];
+	ctx->ids[idx] = id;
+	pthread_mutex_unlock(&ctx->id_lock);
+	ktls_identity_put(old);
+	return 0;
 }
 
 void ktls_ctx_set_callbacks(struct ktls_ctx *ctx,

@@ -10,8 +10,20 @@
  * cert setup callback: only there does wolfSSL hold them).  A client
  * picks with its client_auth callback when the server asks.  ctx.c loads
  * the identities and calls the two hooks below.
+ *
+ * Live replacement (ktls_ctx_replace_identity()): identities are
+ * reference-counted, and a connection takes a reference on each of the
+ * context's identities when its handshake starts (ktls_identity_take()),
+ * under the context's id_lock.  Every later pick reads the connection's
+ * own set, so a handshake in flight finishes with what it started with,
+ * whatever another thread replaces meanwhile.  The first identity loaded
+ * stays on the WOLFSSL_CTX for good (each WOLFSSL points at the context's
+ * buffers, so replacing them would free them under a live handshake); a
+ * connection whose first identity is another one gets it copied onto its
+ * own WOLFSSL.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ktls_wolf.h"
@@ -51,36 +63,83 @@ int ktls_identity_use(struct ktls_ctx *ctx, WOLFSSL *ssl,
 	return ret == WOLFSSL_SUCCESS ? 0 : -EKEYREJECTED;
 }
 
-/* Put identity @idx on @ssl (the first one is already on the context). */
-KTLS_MUST_CHECK static int use_identity_index(struct ktls_ctx *ctx,
+/* Drop a reference to @id; the last one wipes the key and frees it. */
+void ktls_identity_put(struct ktls_identity *id)
+{
+	if (!id || __atomic_sub_fetch(&id->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (id->key_der)
+		explicit_bzero(id->key_der, id->key_len);
+	free(id->key_der);
+	free(id->chain_der);
+	wolfSSL_X509_free(id->leaf);
+	explicit_bzero(id, sizeof(*id));
+	free(id);
+}
+
+/*
+ * The handshake of @conn starts on @ssl: take the context's identities as
+ * they are now, and put the first on @ssl unless it is the one on the
+ * context already (it was replaced).
+ */
+int ktls_identity_take(struct ktls_conn *conn, WOLFSSL *ssl)
+{
+	struct ktls_ctx *ctx = conn->ctx;
+	unsigned int i;
+
+	ktls_identity_release(conn);
+	pthread_mutex_lock(&ctx->id_lock);
+	for (i = 0; i < ctx->n_identities; i++) {
+		__atomic_add_fetch(&ctx->ids[i]->refs, 1, __ATOMIC_RELAXED);
+		conn->ids.ids[i] = ctx->ids[i];
+	}
+	conn->ids.n = ctx->n_identities;
+	pthread_mutex_unlock(&ctx->id_lock);
+	if (conn->ids.n && conn->ids.ids[0] != ctx->on_wctx)
+		return ktls_identity_use(ctx, ssl, conn->ids.ids[0]);
+	return 0;
+}
+
+/* Let go of the identities ktls_identity_take() took. */
+void ktls_identity_release(struct ktls_conn *conn)
+{
+	unsigned int i;
+
+	for (i = 0; i < conn->ids.n; i++)
+		ktls_identity_put(conn->ids.ids[i]);
+	memset(&conn->ids, 0, sizeof(conn->ids));
+}
+
+/* Put identity @idx of the connection's set on @ssl (the first one is
+ * there already). */
+KTLS_MUST_CHECK static int use_identity_index(struct ktls_conn *conn,
 					      WOLFSSL *ssl, unsigned int idx)
 {
-	if (idx >= ctx->n_identities)
+	if (idx >= conn->ids.n)
 		return -ENOENT;
 	if (idx == 0)
 		return 0;
-	return ktls_identity_use(ctx, ssl, &ctx->ids[idx]);
+	return ktls_identity_use(conn->ctx, ssl, conn->ids.ids[idx]);
 }
 
 /*
  * Server side, from the SNI callback: switch @ssl to the identity whose
- * certificate matches @sni.  The first identity is already on the
- * context, so a match on it (or on none) changes nothing.
+ * certificate matches @sni.  The first identity is already on @ssl, so a
+ * match on it (or on none) changes nothing.
  */
-KTLS_MUST_CHECK static int use_identity(struct ktls_ctx *ctx, WOLFSSL *ssl,
+KTLS_MUST_CHECK static int use_identity(struct ktls_conn *conn, WOLFSSL *ssl,
 					const char *sni)
 {
 	unsigned int i;
 
 	if (!sni || !*sni)
 		return 0;
-	for (i = 0; i < ctx->n_identities; i++) {
-		if (wolfSSL_X509_check_host(ctx->ids[i].leaf, sni, strlen(sni),
-					    0, NULL) != WOLFSSL_SUCCESS)
+	for (i = 0; i < conn->ids.n; i++) {
+		if (wolfSSL_X509_check_host(conn->ids.ids[i]->leaf, sni,
+					    strlen(sni), 0, NULL) !=
+		    WOLFSSL_SUCCESS)
 			continue;
-		if (i == 0)
-			return 0;
-		return ktls_identity_use(ctx, ssl, &ctx->ids[i]);
+		return use_identity_index(conn, ssl, i);
 	}
 	return 0;
 }
@@ -145,9 +204,10 @@ static int sni_cb(WOLFSSL *ssl, int *alert, void *arg)
 	int ret;
 
 	(void)alert;
-	if (!ctx || (conn && conn->role == KTLS_ROLE_SERVER && conn->cbs.sni))
+	if (!ctx || !conn ||
+	    (conn->role == KTLS_ROLE_SERVER && conn->cbs.sni))
 		return 0;
-	ret = use_identity(ctx, ssl,
+	ret = use_identity(conn, ssl,
 			wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME));
 	(void)ret;
 	return 0;
@@ -178,7 +238,7 @@ static int server_pick(struct ktls_conn *conn, WOLFSSL *ssl)
 					      KTLS_ALERT_UNRECOGNIZED_NAME);
 		return 0;
 	}
-	if (use_identity_index(conn->ctx, ssl, (unsigned int)idx) < 0) {
+	if (use_identity_index(conn, ssl, (unsigned int)idx) < 0) {
 		ktls_set_err(conn->err, "the sni callback chose identity %d, "
 			     "which cannot be used", idx);
 		conn->cb_err = -EINVAL;
@@ -211,7 +271,7 @@ static int cert_setup_cb(WOLFSSL *ssl, void *arg)
 		conn->cb_err = idx;
 		return 0;
 	}
-	if (use_identity_index(conn->ctx, ssl, (unsigned int)idx) < 0) {
+	if (use_identity_index(conn, ssl, (unsigned int)idx) < 0) {
 		ktls_set_err(conn->err, "the client_auth callback chose "
 			     "identity %d, which cannot be used", idx);
 		return 0;

@@ -144,9 +144,14 @@ struct ktls_opts {
 struct WOLFSSL_CTX;
 struct WOLFSSL;
 
-/* An extra identity a server may switch to by SNI (the default one lives
- * in the WOLFSSL_CTX). */
+/*
+ * A certificate chain and its key (identity.c).  Reference-counted: the
+ * context holds one reference per slot, and each connection one on every
+ * identity it took when its handshake started, so that
+ * ktls_ctx_replace_identity() never pulls one from under a handshake.
+ */
 struct ktls_identity {
+	unsigned int refs;		/* atomic */
 	uint8_t *chain_der;		/* the chain file as read */
 	size_t chain_len;
 	int chain_fmt;			/* WOLFSSL_FILETYPE_PEM or _ASN1 */
@@ -175,8 +180,16 @@ struct ktls_ctx {
 	struct ktls_opts opts;
 	bool trust_loaded;
 	bool crl_loaded;
+	/* Identities: the slots are guarded by id_lock, as
+	 * ktls_ctx_replace_identity() swaps them while connections take
+	 * them (identity.c). */
+	pthread_mutex_t id_lock;
 	unsigned int n_identities;
-	struct ktls_identity ids[KTLS_MAX_IDENTITIES];
+	struct ktls_identity *ids[KTLS_MAX_IDENTITIES];
+	/* The identity whose chain and key are on wctx (the first one
+	 * loaded; a reference): a connection whose first identity is
+	 * another puts that on its own WOLFSSL. */
+	struct ktls_identity *on_wctx;
 	ktls_passphrase_cb pass_cb;
 	void *pass_arg;
 	struct ktls_callbacks cbs;
@@ -243,6 +256,14 @@ struct ktls_conn_tls {
 	size_t feed_off;
 	bool capturing;			/* swallow what wolfSSL sends */
 	size_t captured;		/* bytes swallowed */
+
+	/* Records wolfSSL sent and received after the handshake
+	 * (ktls_conn_stats()); the send side parses headers as they go. */
+	uint64_t tx_records;
+	uint64_t rx_records;
+	uint8_t tx_hdr[KTLS_RECORD_HDR];
+	size_t tx_hdr_have;
+	size_t tx_body_left;
 };
 
 /* install.c: the kernel hand-off. */
@@ -260,11 +281,21 @@ struct ktls_conn_data {
 	uint8_t *rbuf;
 	size_t rbuf_off;
 	size_t rbuf_len;
+	/* Application data moved, plaintext (ktls_conn_stats()); ring.c
+	 * counts through ktls_data_sent() too. */
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
 };
 
 /* rekey.c */
 struct ktls_conn_rekey {
 	unsigned int key_updates;	/* keys renewed, either direction */
+};
+
+/* identity.c: the identities the connection took at its handshake. */
+struct ktls_conn_ids {
+	unsigned int n;
+	struct ktls_identity *ids[KTLS_MAX_IDENTITIES];
 };
 
 /* ring.c */
@@ -350,6 +381,7 @@ struct ktls_conn {
 	struct ktls_conn_rekey rekey;
 	struct ktls_conn_ring ring;
 	struct ktls_conn_psk psk;
+	struct ktls_conn_ids ids;
 	struct ktls_daemon_hs *daemon;	/* daemon.c: a handshake under way */
 };
 
@@ -398,6 +430,10 @@ bool ktls_verify_rejected(struct ktls_conn *conn, int err);
 KTLS_MUST_CHECK int ktls_identity_use(struct ktls_ctx *ctx, struct WOLFSSL *ssl,
 				      const struct ktls_identity *id);
 KTLS_MUST_CHECK int ktls_identity_hook_sni(struct ktls_ctx *ctx);
+void ktls_identity_put(struct ktls_identity *id);
+KTLS_MUST_CHECK int ktls_identity_take(struct ktls_conn *conn,
+				       struct WOLFSSL *ssl);
+void ktls_identity_release(struct ktls_conn *conn);
 void ktls_identity_hook_cert(struct ktls_ctx *ctx);
 
 /* session.c */
@@ -503,6 +539,7 @@ KTLS_MUST_CHECK int ktls_check_open(struct ktls_conn *conn);
 uint8_t *ktls_rbuf(struct ktls_conn *conn);
 void ktls_rbuf_filled(struct ktls_conn *conn, size_t n);
 size_t ktls_rbuf_take(struct ktls_conn *conn, void *buf, size_t len);
+void ktls_data_sent(struct ktls_conn *conn, ssize_t n);
 void ktls_data_release(struct ktls_conn *conn);
 KTLS_MUST_CHECK int ktls_io_errno(struct ktls_conn *conn, int err);
 KTLS_MUST_CHECK int ktls_rx_errno(struct ktls_conn *conn, int err);

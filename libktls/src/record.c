@@ -116,6 +116,7 @@ ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 			conn->events = POLLOUT;
 			return ktls_io_errno(conn, errno);
 		}
+		ktls_data_sent(conn, n);
 		return n;
 	}
 	n = ktls_tls_write(conn, buf, len);
@@ -123,7 +124,15 @@ ssize_t ktls_send(struct ktls_conn *conn, const void *buf, size_t len)
 		conn->data.got_close = true;
 		return -EPIPE;
 	}
+	ktls_data_sent(conn, n);
 	return n;
+}
+
+/* Count @n bytes of application data sent, when @n is a count. */
+void ktls_data_sent(struct ktls_conn *conn, ssize_t n)
+{
+	if (n > 0)
+		conn->data.tx_bytes += (uint64_t)n;
 }
 
 /* The content type a kTLS recvmsg() reported (application data if none). */
@@ -333,6 +342,8 @@ ssize_t ktls_record_in(struct ktls_conn *conn, uint8_t *dst, ssize_t n,
 	}
 	switch (type) {
 	case KTLS_CT_APPDATA:
+		if (n > 0)
+			conn->data.rx_bytes += (uint64_t)n;
 		return n;
 	case KTLS_CT_ALERT:
 		if (n != 2) {
@@ -375,6 +386,8 @@ ssize_t ktls_recv(struct ktls_conn *conn, void *buf, size_t len)
 	n = ktls_tls_read(conn, buf, len);
 	if (n == 0)
 		conn->data.got_close = true;
+	if (n > 0)
+		conn->data.rx_bytes += (uint64_t)n;
 	return n;
 }
 
@@ -415,6 +428,7 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 			conn->events = POLLOUT;
 			return ktls_io_errno(conn, errno);
 		}
+		ktls_data_sent(conn, n);
 		return n;
 	}
 	buf = malloc(KTLS_MAX_PLAINTEXT);
@@ -445,6 +459,7 @@ ssize_t ktls_sendfile(struct ktls_conn *conn, int in_fd, off_t *offset,
 		}
 		*offset += n;
 		done += (size_t)n;
+		ktls_data_sent(conn, n);
 		ret = 0;
 	}
 	free(buf);
@@ -478,5 +493,39 @@ int ktls_close(struct ktls_conn *conn)
 	conn->state = KTLS_ST_CLOSED;
 	/* The peer may wait for end of stream before answering. */
 	(void)shutdown(conn->fd, SHUT_WR);
+	return 0;
+}
+
+static uint8_t path(const struct ktls_conn *conn, bool offloaded)
+{
+	if (conn->state != KTLS_ST_OPEN && conn->state != KTLS_ST_CLOSED)
+		return KTLS_PATH_NONE;
+	return offloaded ? KTLS_PATH_KERNEL : KTLS_PATH_SOFTWARE;
+}
+
+int ktls_conn_stats(const struct ktls_conn *conn, struct ktls_conn_stats *st)
+{
+	struct ktls_conn_stats s = { 0 };
+	size_t size;
+
+	if (!conn || !st || st->size < sizeof(s))
+		return -EINVAL;
+	size = st->size;
+	s.size = st->size;
+	s.tx_bytes = conn->data.tx_bytes;
+	s.rx_bytes = conn->data.rx_bytes;
+	s.tx_records = conn->tls.tx_records;
+	s.rx_records = conn->tls.rx_records;
+	s.key_updates = ktls_conn_key_updates(conn);
+	s.tx_path = path(conn, conn->tx_offloaded);
+	s.rx_path = path(conn, conn->rx_offloaded);
+	/* The kernel's records are not visible here (ktls.h). */
+	if (!conn->tx_offloaded)
+		s.flags |= KTLS_STATS_TX_RECORDS;
+	if (!conn->rx_offloaded)
+		s.flags |= KTLS_STATS_RX_RECORDS;
+	/* A newer caller's struct: its fields past ours read 0. */
+	memset(st, 0, size);
+	memcpy(st, &s, sizeof(s));
 	return 0;
 }

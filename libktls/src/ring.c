@@ -426,6 +426,7 @@ static void complete(struct ktls_ring *r, struct ring_op *op, int res)
 			return;
 		}
 		op->done += (size_t)res;
+		ktls_data_sent(c, res);
 		if (st == ST_PIPE_TO_SOCK) {
 			op->in_pipe -= (size_t)res;
 			if (op->in_pipe) {
