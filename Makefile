@@ -475,6 +475,8 @@ lint:
 		libktls/src proto tools serve handshaked bench tests/unit \
 		kmod-glue/tool \
 		tests/helpers.c tests/fdpass.c tests/conform fuzz
+	@! grep -rniE 'keylog|secret_cb' handshaked/ || \
+		{ echo "handshaked must never log keys (issue 15)"; exit 1; }
 	@$(MAKE) --no-print-directory callgraph
 
 # The calls between libktls/src files, read from the objects with nm: the
