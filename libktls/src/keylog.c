@@ -4,8 +4,9 @@
  * Wireshark reads) handed to the application's callback.
  *
  * wolfSSL writes the lines itself through its HAVE_SECRET_CALLBACK path,
- * the one that also gives TLS 1.3 traffic secrets: CLIENT_RANDOM for TLS
- * 1.2, the handshake and traffic secrets and EXPORTER_SECRET for TLS 1.3.
+ * the one that also gives TLS 1.3 traffic secrets: the handshake and
+ * traffic secrets and EXPORTER_SECRET for TLS 1.3.  The TLS 1.2 line
+ * (CLIENT_RANDOM) is written here.
  * It takes the callback on its WOLFSSL_CTX and copies it into each WOLFSSL
  * at wolfSSL_new(), so the setting reaches connections made after it.
  * Daemon-mode connections never see one: their keys stay in handshaked.
@@ -20,14 +21,20 @@
 #include "ktls_int.h"
 
 #if defined(HAVE_SECRET_CALLBACK) && defined(OPENSSL_EXTRA)
-/* wolfSSL's line is its own buffer, which it frees after the call; the
- * application gets it as it is and copies nothing it keeps. */
+/*
+ * wolfSSL's line is its own buffer, which it frees after the call; the
+ * application gets it as it is and copies nothing it keeps.  wolfSSL's
+ * TLS 1.2 line is dropped: it writes one on a client's full handshake
+ * only, so ktls_keylog_tls12() writes that version's line on every end
+ * and every handshake, resumed ones included.
+ */
 static void wolf_keylog(const WOLFSSL *ssl, const char *line)
 {
+	static const char tls12[] = "CLIENT_RANDOM ";
 	const struct ktls_conn *conn = wolfSSL_get_app_data(ssl);
 	const struct ktls_ctx *ctx;
 
-	if (!conn || !line)
+	if (!conn || !line || !strncmp(line, tls12, sizeof(tls12) - 1))
 		return;
 	ctx = conn->ctx;
 	if (ctx->keylog_cb)
@@ -48,19 +55,18 @@ static char *put_hex(char *out, const uint8_t *in, size_t len)
 }
 
 /*
- * wolfSSL writes the TLS 1.2 CLIENT_RANDOM line on the client only: a
- * server writes it here, from the client random and the session's master
- * secret, once the handshake is done.  Every buffer is wiped.
+ * The TLS 1.2 CLIENT_RANDOM line, from the client random and the
+ * session's master secret, once the handshake is done (full or resumed,
+ * on either end).  Every buffer is wiped.
  */
-void ktls_keylog_tls12_server(struct ktls_conn *conn)
+void ktls_keylog_tls12(struct ktls_conn *conn)
 {
 	static const char label[] = "CLIENT_RANDOM ";
 	uint8_t cr[32], ms[48];
 	char line[sizeof(label) + 2 * sizeof(cr) + 1 + 2 * sizeof(ms)], *p;
 	WOLFSSL *ssl = ktls_tls_ssl(conn);
 
-	if (!conn->ctx->keylog_cb || conn->role != KTLS_ROLE_SERVER ||
-	    conn->version != KTLS_TLS_1_2 || !ssl)
+	if (!conn->ctx->keylog_cb || conn->version != KTLS_TLS_1_2 || !ssl)
 		return;
 	if (wolfSSL_get_client_random(ssl, cr, sizeof(cr)) != sizeof(cr) ||
 	    wolfSSL_SESSION_get_master_key(wolfSSL_get_session(ssl), ms,
@@ -88,7 +94,7 @@ int ktls_ctx_set_keylog_cb(struct ktls_ctx *ctx, ktls_keylog_cb cb, void *arg)
 	return 0;
 }
 #else
-void ktls_keylog_tls12_server(struct ktls_conn *conn)
+void ktls_keylog_tls12(struct ktls_conn *conn)
 {
 	(void)conn;
 }

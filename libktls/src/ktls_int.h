@@ -528,7 +528,7 @@ void ktls_psk_wipe_key(struct ktls_conn *conn);
 void ktls_psk_release(struct ktls_conn *conn);
 
 /* keylog.c */
-void ktls_keylog_tls12_server(struct ktls_conn *conn);
+void ktls_keylog_tls12(struct ktls_conn *conn);
 
 /* daemon.c */
 KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);
