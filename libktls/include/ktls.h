@@ -504,9 +504,9 @@ typedef void (*ktls_keylog_cb)(const struct ktls_conn *conn, const char *line,
  *
  * Anyone who reads the key log can decrypt the sessions it covers: turn
  * it on only to debug, never by default.  @cb is called on the thread
- * that runs the handshake, during ktls_conn_handshake(), for connections
- * made with ktls_conn_new() after this call.  It is never called for a
- * context in daemon mode (ktls_ctx_set_daemon()): the keys stay in
+ * that runs the handshake, during ktls_conn_handshake(), for handshakes
+ * that begin after this call, resumed ones included.  It is never called
+ * for a context in daemon mode (ktls_ctx_set_daemon()): the keys stay in
  * handshaked, which does not log them.  Not thread-safe: set it before
  * the context is shared.
  *
