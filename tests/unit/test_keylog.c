@@ -117,6 +117,12 @@ static void run(uint16_t version, struct kl_log *clog, struct kl_log *slog)
 
 	memset(clog, 0, sizeof(*clog));
 	memset(slog, 0, sizeof(*slog));
+	/* make WOLFSSL=system: Debian's wolfSSL has no HAVE_SECRET_CALLBACK. */
+	if (ktls_ctx_set_keylog_cb(cctx, on_keylog, clog) == -EOPNOTSUPP) {
+		ktls_ctx_free(cctx);
+		ktls_ctx_free(sctx);
+		skip();
+	}
 	assert_int_equal(ktls_ctx_set_keylog_cb(cctx, on_keylog, clog), 0);
 	assert_int_equal(ktls_ctx_set_keylog_cb(sctx, on_keylog, slog), 0);
 	th_link_open(&l, cctx, sctx);
@@ -184,7 +190,11 @@ static void test_keylog_not_called_when_unset(void **state)
 
 	(void)state;
 	memset(&log, 0, sizeof(log));
-	assert_int_equal(ktls_ctx_set_keylog_cb(cctx, on_keylog, &log), 0);
+	if (ktls_ctx_set_keylog_cb(cctx, on_keylog, &log) == -EOPNOTSUPP) {
+		ktls_ctx_free(cctx);
+		ktls_ctx_free(sctx);
+		skip();
+	}
 	assert_int_equal(ktls_ctx_set_keylog_cb(cctx, NULL, &log), 0);
 	th_link_open(&l, cctx, sctx);
 	th_handshake(&l);
