@@ -106,7 +106,8 @@ TOOLS := ktls-probe ktls-client ktls-server ktls-serve ktls-get
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 TOOL_MAN1 := $(wildcard tools/*.1 serve/*.1)
 # Code the TLS tools share, and what one tool has beside its main file.
-TOOL_COMMON := $(B)/obj/static/tools/opt.o $(B)/obj/static/tools/tool.o
+TOOL_COMMON := $(B)/obj/static/tools/opt.o $(B)/obj/static/tools/tool.o \
+	$(B)/obj/static/tools/keylog.o
 TOOL_OBJS_ktls-get := $(B)/obj/static/serve/response.o \
 	$(B)/obj/static/serve/http.o
 # (ktls-serve: its loop, HTTP handling and file jail beside its main;
@@ -488,6 +489,8 @@ lint:
 		libktls/src proto tools serve handshaked bench tests/unit \
 		kmod-glue/tool \
 		tests/helpers.c tests/fdpass.c tests/conform fuzz
+	@! grep -rniE 'keylog|secret_cb' handshaked/ || \
+		{ echo "handshaked must never log keys (issue 15)"; exit 1; }
 	@$(MAKE) --no-print-directory callgraph
 
 # The calls between libktls/src files, read from the objects with nm: the

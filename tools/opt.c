@@ -45,6 +45,9 @@ static const struct tool_option tls_options[] = {
 	  "at SOCKET" },
 	{ "profile", OPT_PROFILE, "NAME", "the profile of handshaked.conf "
 	  "for --daemon\n(default: default)" },
+	{ "keylog", OPT_KEYLOG, NULL, "append TLS secrets to the file "
+	  "$SSLKEYLOGFILE names\n(NSS key log, for Wireshark; mode 0600; "
+	  "debugging only)" },
 	{ "quiet", OPT_QUIET, NULL, NULL },
 	{ NULL, 0, NULL, NULL },
 };
@@ -177,6 +180,9 @@ static void tls_opt(struct tool_opts *o, int c, const char *arg)
 		break;
 	case OPT_QUIET:
 		o->quiet = true;
+		break;
+	case OPT_KEYLOG:
+		o->keylog = true;
 		break;
 	case OPT_RECORD_LIMIT:
 		errno = 0;

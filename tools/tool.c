@@ -225,6 +225,7 @@ struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o)
 		psk_load(o);
 		ktls_ctx_set_callbacks(ctx, &psk_cbs, NULL);
 	}
+	tool_keylog_setup(ctx, o);
 	return ctx;
 }
 

@@ -35,6 +35,7 @@ struct tool_opts {
 	const char *profile;
 	bool software;
 	bool no_tickets;
+	bool keylog;		/* --keylog: to $SSLKEYLOGFILE */
 	int verify;		/* enum ktls_verify */
 	bool quiet;
 };
@@ -58,7 +59,7 @@ enum {
 	OPT_CAFILE = 256, OPT_CAPATH, OPT_CRL, OPT_CERT, OPT_KEY, OPT_PASS,
 	OPT_ALPN, OPT_CIPHERS, OPT_MIN, OPT_MAX, OPT_SOFTWARE,
 	OPT_NO_TICKETS, OPT_QUIET, OPT_RECORD_LIMIT, OPT_DAEMON, OPT_PROFILE,
-	OPT_PSK_IDENTITY, OPT_PSK_FILE, OPT_PSK_HASH,
+	OPT_PSK_IDENTITY, OPT_PSK_FILE, OPT_PSK_HASH, OPT_KEYLOG,
 	OPT_OWN = 512,
 };
 
@@ -89,6 +90,9 @@ void tool_help(const struct tool_cmd *cmd, bool tls, FILE *f);
 /* A context with the options applied; exits with a message on failure.
  * With a PSK, a server context looks its identity up. */
 struct ktls_ctx *tool_ctx_setup(const struct tool_opts *o);
+/* --keylog: the context's key log to $SSLKEYLOGFILE (keylog.c), said on
+ * stderr; exits with a message on failure.  Called by tool_ctx_setup(). */
+void tool_keylog_setup(struct ktls_ctx *ctx, const struct tool_opts *o);
 /* A client connection gets the PSK of the options, if any; exits with a
  * message on failure. */
 void tool_conn_psk(struct ktls_conn *conn);

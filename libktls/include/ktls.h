@@ -480,6 +480,43 @@ void ktls_ctx_set_passphrase_cb(struct ktls_ctx *ctx, ktls_passphrase_cb cb,
 				void *arg);
 
 /**
+ * typedef ktls_keylog_cb - receives one line of the key log
+ * @conn: the connection whose secret it is
+ * @line: one line in the NSS key-log format (the SSLKEYLOGFILE format of
+ *	NSS, OpenSSL and curl, which Wireshark reads), without a newline:
+ *	"CLIENT_RANDOM <client random> <master secret>" for TLS 1.2;
+ *	CLIENT_HANDSHAKE_TRAFFIC_SECRET, SERVER_HANDSHAKE_TRAFFIC_SECRET,
+ *	CLIENT_TRAFFIC_SECRET_0, SERVER_TRAFFIC_SECRET_0 and EXPORTER_SECRET
+ *	lines for TLS 1.3, each "<label> <client random> <secret>" in hex
+ * @arg: the pointer given to ktls_ctx_set_keylog_cb()
+ *
+ * @line holds secrets and is valid only during the call: copy what you
+ * keep, and wipe your copies.
+ */
+typedef void (*ktls_keylog_cb)(const struct ktls_conn *conn, const char *line,
+			       void *arg);
+
+/**
+ * ktls_ctx_set_keylog_cb() - log the secrets of every handshake (debugging)
+ * @ctx: a context
+ * @cb: the callback; NULL (the default) turns the key log off
+ * @arg: passed to @cb; the caller keeps it valid while @ctx lives
+ *
+ * Anyone who reads the key log can decrypt the sessions it covers: turn
+ * it on only to debug, never by default.  @cb is called on the thread
+ * that runs the handshake, during ktls_conn_handshake(), for handshakes
+ * that begin after this call, resumed ones included.  It is never called
+ * for a context in daemon mode (ktls_ctx_set_daemon()): the keys stay in
+ * handshaked, which does not log them.  Not thread-safe: set it before
+ * the context is shared.
+ *
+ * Return: 0; -EINVAL if @ctx is NULL; -EOPNOTSUPP if the wolfSSL libktls
+ * is built with lacks HAVE_SECRET_CALLBACK or OPENSSL_EXTRA.
+ */
+KTLS_MUST_CHECK int ktls_ctx_set_keylog_cb(struct ktls_ctx *ctx,
+					   ktls_keylog_cb cb, void *arg);
+
+/**
  * ktls_ctx_add_identity() - add an own certificate chain and private key
  * @ctx: a context
  * @chain: file with the certificate first, then its issuers (PEM), or the

@@ -441,6 +441,7 @@ static int record_session(struct ktls_conn *conn)
 			KTLS_TLS_1_3 : KTLS_TLS_1_2;
 	conn->cipher = negotiated_cipher(ktls_tls_ssl(conn));
 	conn->hs.resumed = wolfSSL_session_reused(ktls_tls_ssl(conn));
+	ktls_keylog_tls12(conn);
 	if (wolfSSL_ALPN_GetProtocol(ktls_tls_ssl(conn), &proto, &plen) ==
 	    WOLFSSL_SUCCESS && proto && plen < sizeof(conn->hs.alpn)) {
 		memcpy(conn->hs.alpn, proto, plen);

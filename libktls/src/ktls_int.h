@@ -192,6 +192,8 @@ struct ktls_ctx {
 	struct ktls_identity *on_wctx;
 	ktls_passphrase_cb pass_cb;
 	void *pass_arg;
+	ktls_keylog_cb keylog_cb;	/* keylog.c: NULL, the default */
+	void *keylog_arg;
 	struct ktls_callbacks cbs;
 	void *cb_arg;
 	char *daemon_path;		/* daemon mode: handshaked's socket */
@@ -561,6 +563,9 @@ KTLS_MUST_CHECK int ktls_psk_handshake_error(struct ktls_conn *conn, int err);
 KTLS_MUST_CHECK int ktls_psk_done(struct ktls_conn *conn);
 void ktls_psk_wipe_key(struct ktls_conn *conn);
 void ktls_psk_release(struct ktls_conn *conn);
+
+/* keylog.c */
+void ktls_keylog_tls12(struct ktls_conn *conn);
 
 /* daemon.c */
 KTLS_MUST_CHECK int ktls_daemon_handshake(struct ktls_conn *conn);
